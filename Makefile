@@ -1,0 +1,35 @@
+# The one interface: `make run` and `make test` set everything up from nothing.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: setup run test bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+## setup: create .venv with the locked dependencies (bootstraps uv into .tools/)
+setup: $(VENV)/.synced
+
+## run: set up, then run the pipeline on the built-in sample into exports/
+run: setup
+	$(VENV)/bin/traveltide run --source sample
+
+## test: set up, then run the whole test suite
+test: setup
+	$(VENV)/bin/pytest
+
+## bench: full-scale benchmark (generates ~1.2 GB of CSV once under bench/data/)
+bench: setup
+	$(VENV)/bin/python bench/benchmark.py
+
+clean:
+	rm -rf .cache .prefect exports/* .pytest_cache

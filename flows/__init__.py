@@ -1,0 +1,1 @@
+"""Prefect flows of TravelTide Mart (thin wiring over ``traveltide.pipeline``)."""

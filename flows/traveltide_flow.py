@@ -1,0 +1,186 @@
+"""The TravelTide Mart run as a Prefect flow: thin tasks over ``traveltide.pipeline``.
+
+fetch → bronze → validate → silver → validate → gold → validate → segment → mart →
+validate → extract → publish. A failed critical expectation raises inside its
+validate task, so publish is never reached and the previous extract stays.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from traveltide import __version__, pipeline
+from traveltide.publish import exports_lock
+from traveltide.settings import Settings, load_settings
+
+__all__ = ["traveltide_mart", "run_flow", "serve", "RunResult"]
+
+
+@task(name="fetch", retries=2, retry_delay_seconds=10)
+def fetch(settings: Settings) -> dict[str, Any]:
+    return pipeline.step_fetch(settings=settings)
+
+
+@task(name="bronze")
+def bronze(paths: pipeline.RunPaths, fetched: dict[str, Any]) -> dict[str, Any]:
+    return pipeline.step_bronze(paths=paths, fetched=fetched)
+
+
+@task(name="validate", task_run_name="validate-{layer}")
+def validate(paths: pipeline.RunPaths, layer: str) -> dict[str, Any]:
+    return pipeline.step_validate(paths=paths, layer=layer)
+
+
+@task(name="silver")
+def silver(paths: pipeline.RunPaths) -> dict[str, Any]:
+    return pipeline.step_silver(paths=paths)
+
+
+@task(name="gold")
+def gold(settings: Settings, paths: pipeline.RunPaths) -> dict[str, Any]:
+    return pipeline.step_gold(settings=settings, paths=paths)
+
+
+@task(name="segment")
+def segment(settings: Settings, paths: pipeline.RunPaths) -> dict[str, Any]:
+    return pipeline.step_segment(settings=settings, paths=paths)
+
+
+@task(name="mart")
+def mart(paths: pipeline.RunPaths) -> dict[str, Any]:
+    return pipeline.step_mart(paths=paths)
+
+
+@task(name="extract")
+def extract(settings: Settings, paths: pipeline.RunPaths) -> dict[str, Any]:
+    return pipeline.step_extract(settings=settings, paths=paths)
+
+
+@task(name="publish")
+def publish(paths: pipeline.RunPaths, manifest: dict[str, Any]) -> list[str]:
+    return pipeline.step_publish(paths=paths, manifest=manifest)
+
+
+def _timed(timings: dict[str, float], name: str, fn: Any, **kwargs: Any) -> Any:
+    t0 = time.perf_counter()
+    out = fn(**kwargs)
+    timings[name] = round(time.perf_counter() - t0, 3)
+    print(f"{name}: done in {timings[name]:.1f} s")
+    return out
+
+
+def _artifacts(manifest: dict[str, Any]) -> None:
+    seg = manifest["segments"]
+    create_table_artifact(
+        key="traveltide-segments",
+        table=[
+            {"segment": s["segment_name"], "perk": s["perk"], "users": s["users"], "share": s["share"]}
+            for s in seg["segments"]
+        ],
+        description=f"Segments of the cohort (k = {seg['k']}).",
+    )
+    create_table_artifact(
+        key="traveltide-row-counts",
+        table=[
+            {"layer": layer, "table": table, "rows": rows}
+            for layer, tables in manifest["row_counts"].items()
+            for table, rows in tables.items()
+        ],
+        description="Rows per table and layer.",
+    )
+    lines = ["| layer | passed | warnings | critical failures |", "|---|---|---|---|"]
+    for layer, v in manifest["validation"].items():
+        lines.append(f"| {layer} | {v['passed']} | {v['warnings']} | {v['critical_failures']} |")
+    docs = manifest["exports"] + "/data_docs/index.html"
+    create_markdown_artifact(
+        key="traveltide-data-quality",
+        markdown="## Data quality\n\n" + "\n".join(lines) + f"\n\nData Docs: `{docs}`\n",
+        description="Validation summary of this run.",
+    )
+
+
+@flow(name="traveltide-mart", log_prints=True)
+def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run the whole pipeline with the settings (file, environment, ``overrides``) and publish."""
+    settings = load_settings(**(overrides or {}))
+    started = datetime.now(UTC)
+    timings: dict[str, float] = {}
+    with exports_lock(exports=settings.exports):
+        paths = pipeline.prepare_run(settings=settings)
+        try:
+            fetched = _timed(timings, "fetch", fetch, settings=settings)
+            loaded = _timed(timings, "bronze", bronze, paths=paths, fetched=fetched)
+            checks = {"bronze": _timed(timings, "validate_bronze", validate, paths=paths, layer="bronze")}
+            cleaned = _timed(timings, "silver", silver, paths=paths)
+            checks["silver"] = _timed(timings, "validate_silver", validate, paths=paths, layer="silver")
+            gold_counts = _timed(timings, "gold", gold, settings=settings, paths=paths)
+            segments = _timed(timings, "segment", segment, settings=settings, paths=paths)
+            checks["gold"] = _timed(timings, "validate_gold", validate, paths=paths, layer="gold")
+            mart_counts = _timed(timings, "mart", mart, paths=paths)
+            checks["mart"] = _timed(timings, "validate_mart", validate, paths=paths, layer="mart")
+            extracted = _timed(timings, "extract", extract, settings=settings, paths=paths)
+            manifest = {
+                "run_id": paths.run_id,
+                "package_version": __version__,
+                "started_at": started.isoformat(),
+                "finished_at": datetime.now(UTC).isoformat(),
+                "exports": str(paths.exports),
+                "settings": settings.public_dict(),
+                "source": fetched,
+                "bronze": loaded,
+                "silver": cleaned,
+                "row_counts": {"gold": gold_counts, "mart": mart_counts},
+                "segments": segments,
+                "validation": checks,
+                "extract": extracted,
+                "timings_seconds": timings,
+            }
+            _timed(timings, "publish", publish, paths=paths, manifest=manifest)
+        except BaseException:
+            pipeline.discard_run(paths=paths)
+            raise
+    _artifacts(manifest)
+    return manifest
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a finished run published, with a short summary for the terminal."""
+
+    manifest: dict[str, Any]
+
+    def summary(self) -> str:
+        m = self.manifest
+        seg = m["segments"]
+        lines = [
+            f"Published {m['extract']['path']}",
+            f"Cohort: {m['row_counts']['gold'].get('cohort')} users "
+            f"(>= {m['settings']['min_sessions']} sessions since {m['settings']['start_date']})",
+            f"Segments (k = {seg['k']}):",
+        ]
+        for s in seg["segments"]:
+            lines.append(f"  {s['segment_id']}  {s['segment_name']:<28} {s['users']:>7} users  {s['perk']}")
+        lines.append(f"Manifest: {m['exports']}/manifest.json   Data Docs: {m['exports']}/data_docs/index.html")
+        return "\n".join(lines)
+
+
+def run_flow(*, settings: Settings) -> RunResult:
+    """Run the flow once with these settings (the same code path as a scheduled run)."""
+    return RunResult(manifest=traveltide_mart(overrides=_overrides(settings)))
+
+
+def _overrides(settings: Settings) -> dict[str, Any]:
+    values = settings.public_dict()
+    values["k"] = values["k"] if values["k"] is not None else "auto"
+    return values
+
+
+def serve(*, settings: Settings, cron: str) -> None:
+    """Serve the flow with a cron schedule until interrupted (needs a Prefect server to schedule)."""
+    traveltide_mart.serve(name="traveltide-mart-daily", cron=cron, parameters={"overrides": _overrides(settings)})

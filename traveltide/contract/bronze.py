@@ -1,0 +1,101 @@
+"""Bronze: the four source exports, column for column in source order (SPEC §1).
+
+Types are the source database types mapped to DuckDB: ``numeric`` is read as DOUBLE
+(money and coordinates reach Hyper as DOUBLE; no 128-bit decimals), ``text`` as VARCHAR.
+"""
+
+from __future__ import annotations
+
+from traveltide.contract import Column, Table
+
+__all__ = ["TABLES", "USERS", "SESSIONS", "FLIGHTS", "HOTELS", "by_name"]
+
+USERS = Table(
+    layer="bronze",
+    name="users",
+    grain="One row per line of the users export.",
+    primary_key=("user_id",),
+    columns=(
+        Column("user_id", "INTEGER", "User identifier.", nullable=False),
+        Column("birthdate", "DATE", "Date of birth."),
+        Column("gender", "VARCHAR", "Gender as recorded: 'F', 'M' or 'O'."),
+        Column("married", "BOOLEAN", "Married, as recorded."),
+        Column("has_children", "BOOLEAN", "Has children, as recorded."),
+        Column("home_country", "VARCHAR", "Home country, lowercase ('usa', 'canada')."),
+        Column("home_city", "VARCHAR", "Home city, lowercase."),
+        Column("home_airport", "VARCHAR", "IATA code of the home airport."),
+        Column("home_airport_lat", "DOUBLE", "Latitude of the home airport (degrees)."),
+        Column("home_airport_lon", "DOUBLE", "Longitude of the home airport (degrees)."),
+        Column("sign_up_date", "DATE", "Date the user signed up."),
+    ),
+)
+
+SESSIONS = Table(
+    layer="bronze",
+    name="sessions",
+    grain="One row per line of the sessions export.",
+    primary_key=("session_id",),
+    columns=(
+        Column("session_id", "VARCHAR", "Session identifier '<user_id>-<32 hex>'.", nullable=False),
+        Column("user_id", "INTEGER", "User of the session.", nullable=False),
+        Column("trip_id", "VARCHAR", "Trip booked or cancelled in the session; NULL for browsing."),
+        Column("session_start", "TIMESTAMP", "Start of the session."),
+        Column("session_end", "TIMESTAMP", "End of the session."),
+        Column("flight_discount", "BOOLEAN", "A flight discount was offered."),
+        Column("hotel_discount", "BOOLEAN", "A hotel discount was offered."),
+        Column("flight_discount_amount", "DOUBLE", "Flight discount as a fraction (0.05 steps); NULL unless offered."),
+        Column("hotel_discount_amount", "DOUBLE", "Hotel discount as a fraction (0.05 steps); NULL unless offered."),
+        Column("flight_booked", "BOOLEAN", "A flight was booked in the session."),
+        Column("hotel_booked", "BOOLEAN", "A hotel was booked in the session."),
+        Column("page_clicks", "INTEGER", "Pages clicked in the session."),
+        Column("cancellation", "BOOLEAN", "The session cancelled an earlier booking."),
+    ),
+)
+
+FLIGHTS = Table(
+    layer="bronze",
+    name="flights",
+    grain="One row per line of the flights export.",
+    primary_key=("trip_id",),
+    columns=(
+        Column("trip_id", "VARCHAR", "Trip identifier '<user_id>-<32 hex>'.", nullable=False),
+        Column("origin_airport", "VARCHAR", "IATA code of the departure airport."),
+        Column("destination", "VARCHAR", "Destination city, lowercase."),
+        Column("destination_airport", "VARCHAR", "IATA code of the destination airport."),
+        Column("seats", "INTEGER", "Seats booked."),
+        Column("return_flight_booked", "BOOLEAN", "A return flight was booked."),
+        Column("departure_time", "TIMESTAMP", "Departure of the outbound flight."),
+        Column("return_time", "TIMESTAMP", "Departure of the return flight; NULL exactly when no return was booked."),
+        Column("checked_bags", "INTEGER", "Checked bags for the trip."),
+        Column("trip_airline", "VARCHAR", "Airline."),
+        Column("destination_airport_lat", "DOUBLE", "Latitude of the destination airport (degrees)."),
+        Column("destination_airport_lon", "DOUBLE", "Longitude of the destination airport (degrees)."),
+        Column("base_fare_usd", "DOUBLE", "Fare in USD for all seats and both legs, before discount."),
+    ),
+)
+
+HOTELS = Table(
+    layer="bronze",
+    name="hotels",
+    grain="One row per line of the hotels export.",
+    primary_key=("trip_id",),
+    columns=(
+        Column("trip_id", "VARCHAR", "Trip identifier '<user_id>-<32 hex>'.", nullable=False),
+        Column("hotel_name", "VARCHAR", "'<Brand> - <city>' as exported (8 brands carry a double space)."),
+        Column("nights", "INTEGER", "Nights as computed by the source (can be 0 or negative)."),
+        Column("rooms", "INTEGER", "Rooms booked."),
+        Column("check_in_time", "TIMESTAMP", "Check-in time."),
+        Column("check_out_time", "TIMESTAMP", "Check-out time (always 11:00 in the source)."),
+        Column("hotel_per_room_usd", "DOUBLE", "Price in USD per room per night, before discount."),
+    ),
+)
+
+TABLES: tuple[Table, ...] = (USERS, SESSIONS, FLIGHTS, HOTELS)
+
+
+def by_name(name: str) -> Table:
+    """The bronze table called ``name`` ('users', 'sessions', 'flights' or 'hotels')."""
+    for t in TABLES:
+        if t.name == name:
+            return t
+    raise KeyError(f"no bronze table {name!r}; expected one of {[t.name for t in TABLES]}")

@@ -1,0 +1,244 @@
+"""The steps of a run as plain functions, so they can be tested without Prefect.
+
+Steps hand each other paths (the run's DuckDB file, the staging folder), never
+connections or DataFrames; the Prefect flow in ``flows/`` only wires them together.
+Each step returns a JSON-ready dict for the manifest.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from traveltide.settings import Settings
+
+__all__ = [
+    "EmptyCohortError",
+    "RunPaths",
+    "prepare_run",
+    "step_fetch",
+    "step_bronze",
+    "step_validate",
+    "step_silver",
+    "step_gold",
+    "step_segment",
+    "step_mart",
+    "step_extract",
+    "step_publish",
+    "discard_run",
+]
+
+EXTRACT_NAME = "traveltide.hyper"
+MANIFEST_NAME = "manifest.json"
+
+
+class EmptyCohortError(RuntimeError):
+    """No user meets the cohort rule: nothing to segment, nothing is published."""
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """Where one run works: its DuckDB file and its staging folder inside the exports."""
+
+    run_id: str
+    exports: Path
+    staging: Path
+    work: Path
+
+    @property
+    def db(self) -> Path:
+        return self.work / "warehouse.duckdb"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def prepare_run(*, settings: Settings) -> RunPaths:
+    """Create the run's folders; clear what dead runs left behind (call under the exports lock)."""
+    from traveltide.publish import new_staging, remove_stale_staging
+
+    exports = settings.exports.resolve()
+    remove_stale_staging(exports=exports)
+    runs = settings.cache_dir.resolve() / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    for old in runs.iterdir():
+        pid_file = old / "pid"
+        pid = int(pid_file.read_text()) if pid_file.is_file() else 0
+        if not pid or not _pid_alive(pid):
+            shutil.rmtree(old, ignore_errors=True)
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    work = runs / run_id
+    work.mkdir()
+    (work / "pid").write_text(str(os.getpid()))
+    return RunPaths(run_id=run_id, exports=exports, staging=new_staging(exports=exports, run_id=run_id), work=work)
+
+
+def _connect(paths: RunPaths) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(paths.db))
+
+
+def step_fetch(*, settings: Settings) -> dict[str, Any]:
+    """Bring the four bronze files to local disk (generate, copy-free folder, or download)."""
+    from traveltide.sources import fetch_sources
+
+    files = fetch_sources(settings=settings, progress=print)
+    return {
+        "kind": settings.source_kind,
+        "files": [
+            {
+                "table": f.table,
+                "path": str(f.path),
+                "origin": f.origin,
+                "size": f.size,
+                "sha256": f.sha256,
+                "downloaded": f.downloaded,
+            }
+            for f in files
+        ],
+    }
+
+
+def step_bronze(*, paths: RunPaths, fetched: dict[str, Any]) -> dict[str, Any]:
+    """Load the files into typed bronze tables; unparsable rows go to bronze.rejects."""
+    from traveltide.bronze import load_bronze
+
+    files = {f["table"]: Path(f["path"]) for f in fetched["files"]}
+    with _connect(paths) as con:
+        report = load_bronze(con=con, files=files)
+    return report.to_dict()
+
+
+def step_validate(*, paths: RunPaths, layer: str) -> dict[str, Any]:
+    """Run the layer's expectation suites; a critical failure raises and stops the run."""
+    from traveltide.validation import validate_layer
+
+    result = validate_layer(db_path=paths.db, layer=layer, docs_dir=paths.staging / "data_docs")
+    print(result.format())
+    result.raise_for_critical()
+    return result.to_dict()
+
+
+def step_silver(*, paths: RunPaths) -> dict[str, Any]:
+    """Clean, deduplicate and derive the silver tables."""
+    from traveltide.transform import build_silver
+
+    with _connect(paths) as con:
+        return build_silver(con=con)
+
+
+def step_gold(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
+    """Window, cohort, gold sessions and trips, user features; refuses an empty cohort."""
+    from traveltide.transform import build_gold
+
+    with _connect(paths) as con:
+        counts = build_gold(con=con, start_date=settings.start_date, min_sessions=settings.min_sessions)
+        if counts.get("cohort", 0) == 0:
+            window = con.execute(
+                "select count(distinct user_id), max(n) from (select user_id, count(*) as n "
+                "from silver.sessions where session_start >= $start_date group by user_id)",
+                {"start_date": settings.start_date},
+            ).fetchone()
+    if counts.get("cohort", 0) == 0:
+        users, most = window if window else (0, None)
+        raise EmptyCohortError(
+            f"no user has at least {settings.min_sessions} sessions since {settings.start_date} "
+            f"({users} users have sessions in that window, the most active has {most or 0}); "
+            "lower --min-sessions or choose an earlier --start-date. Nothing was published."
+        )
+    return counts
+
+
+def step_segment(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
+    """Cluster the cohort and give each segment its perk; plots go to the staging folder."""
+    from traveltide.segments import segment_users
+
+    with _connect(paths) as con:
+        result = segment_users(
+            con=con,
+            k=settings.k,
+            k_min=settings.k_min,
+            k_max=settings.k_max,
+            seed=settings.seed,
+            plots_dir=paths.staging / "plots",
+        )
+    return result.to_dict()
+
+
+def step_mart(*, paths: RunPaths) -> dict[str, Any]:
+    """Build the star schema tables in DuckDB."""
+    from traveltide.mart import build_mart
+
+    with _connect(paths) as con:
+        return build_mart(con=con)
+
+
+def step_extract(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
+    """Write and verify the .hyper extract in the staging folder, plus Parquet and the dictionary."""
+    from traveltide.dictionary import write_dictionary, write_tds
+    from traveltide.extract import write_extract
+    from traveltide.parquet_export import export_parquet
+
+    hyper = paths.staging / EXTRACT_NAME
+    with _connect(paths) as con:
+        counts = write_extract(con=con, path=hyper, file_version=settings.hyper_file_version)
+        parquet = export_parquet(con=con, out_dir=paths.staging)
+    dictionary = [p.name for p in write_dictionary(out_dir=paths.staging / "dictionary")]
+    tds = write_tds(out=paths.staging / "traveltide.tds", extract_path=EXTRACT_NAME)
+    return {
+        "path": str(paths.exports / EXTRACT_NAME),
+        "file_version": settings.hyper_file_version,
+        "tables": counts,
+        "parquet": parquet,
+        "dictionary": dictionary,
+        "tds": tds.name,
+    }
+
+
+def step_publish(*, paths: RunPaths, manifest: dict[str, Any]) -> list[str]:
+    """Write the manifest and move everything into the exports folder, the extract last."""
+    from traveltide.manifest import write_manifest
+    from traveltide.publish import publish_staging
+
+    write_manifest(manifest=manifest, path=paths.staging / MANIFEST_NAME, staging=paths.staging)
+    published = publish_staging(staging=paths.staging, exports=paths.exports, last=(MANIFEST_NAME, EXTRACT_NAME))
+    shutil.rmtree(paths.work, ignore_errors=True)
+    return [str(p) for p in published]
+
+
+def discard_run(*, paths: RunPaths) -> None:
+    """After a failure: keep the data docs of the failed run for reviewers, drop everything else.
+
+    The previous extract and manifest stay untouched; the run's DuckDB file stays in the
+    cache for debugging until the next run.
+    """
+    from traveltide.publish import publish_staging
+
+    docs = paths.staging / "data_docs"
+    if docs.is_dir():
+        keep = paths.staging.with_name(paths.staging.name + "-docs")
+        keep.mkdir()
+        os.replace(docs, keep / "data_docs")
+        publish_staging(staging=keep, exports=paths.exports)
+    shutil.rmtree(paths.staging, ignore_errors=True)
+
+
+def timed(fn, /, **kwargs: Any) -> tuple[Any, float]:  # noqa: ANN001
+    """Run a step and return (result, seconds)."""
+    t0 = time.perf_counter()
+    out = fn(**kwargs)
+    return out, round(time.perf_counter() - t0, 3)

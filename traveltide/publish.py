@@ -1,0 +1,92 @@
+"""Safe publishing into the exports folder.
+
+A run holds an exclusive lock on the exports folder, builds everything in a staging
+folder inside it (same filesystem, so renames are atomic) and moves the finished files
+into place only after every check passed. The extract is moved last, so a reader never
+opens a half-written file; a killed run leaves only its staging folder, which the next
+run removes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["ExportsBusy", "exports_lock", "new_staging", "publish_staging", "remove_stale_staging"]
+
+STAGING_PREFIX = ".staging-"
+LOCK_NAME = ".traveltide.lock"
+
+
+class ExportsBusy(RuntimeError):
+    """Another run holds the exports folder."""
+
+
+@contextmanager
+def exports_lock(*, exports: Path) -> Iterator[None]:
+    """Hold the exports folder for one run; refuse at once if another run holds it."""
+    exports.mkdir(parents=True, exist_ok=True)
+    lock_path = exports / LOCK_NAME
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            raise ExportsBusy(
+                f"another TravelTide run (pid {holder}) is writing to {exports}; "
+                "wait for it to finish, or point --exports at another folder"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock, also when the process is killed
+
+
+def remove_stale_staging(*, exports: Path) -> list[Path]:
+    """Remove staging folders of earlier runs that died (only call while holding the lock)."""
+    removed = []
+    for p in sorted(exports.glob(f"{STAGING_PREFIX}*")):
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p)
+    return removed
+
+
+def new_staging(*, exports: Path, run_id: str) -> Path:
+    """A fresh staging folder for this run inside ``exports``."""
+    staging = exports / f"{STAGING_PREFIX}{run_id}"
+    staging.mkdir(parents=True)
+    return staging
+
+
+def _replace(src: Path, dst: Path) -> None:
+    if src.is_dir():
+        old = dst.with_name(f"{STAGING_PREFIX}old-{dst.name}")
+        if dst.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(dst, old)
+        os.replace(src, dst)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(src, dst)
+
+
+def publish_staging(*, staging: Path, exports: Path, last: tuple[str, ...] = ()) -> list[Path]:
+    """Move every entry of ``staging`` into ``exports``; the names in ``last`` go last, in order.
+
+    Each file replaces its predecessor atomically (rename on one filesystem); folders are
+    swapped. The staging folder is removed afterwards.
+    """
+    entries = sorted(p.name for p in staging.iterdir())
+    order = [n for n in entries if n not in last] + [n for n in last if n in entries]
+    published = []
+    for name in order:
+        _replace(staging / name, exports / name)
+        published.append(exports / name)
+    staging.rmdir()
+    return published

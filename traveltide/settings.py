@@ -1,0 +1,180 @@
+"""Every knob of a run in one typed object.
+
+Precedence, lowest first: defaults, a TOML file (``traveltide.toml`` in the working
+directory, or the file named by ``TRAVELTIDE_CONFIG`` / ``--config``), ``TRAVELTIDE_*``
+environment variables, command-line flags. Invalid values fail at start with the
+setting's name in the message.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+__all__ = ["Settings", "SettingsError", "load_settings", "BRONZE_TABLES"]
+
+BRONZE_TABLES: tuple[str, ...] = ("users", "sessions", "flights", "hotels")
+
+_BUCKET = "https://lakehouse-masteryproject-2025.s3.eu-north-1.amazonaws.com/bronze"
+DEFAULT_URLS: dict[str, str] = {
+    "users": f"{_BUCKET}/public_users_export_2025-04-01_101058.csv",
+    "sessions": f"{_BUCKET}/public_sessions_export_2025-03-31_221253.csv",
+    "flights": f"{_BUCKET}/public_flights_export_2025-03-31_134734.csv",
+    "hotels": f"{_BUCKET}/public_hotels_export_2025-03-31_171805.csv",
+}
+DEFAULT_FILE_NAMES: dict[str, str] = {t: f"{t}.csv" for t in BRONZE_TABLES}
+
+
+class SettingsError(ValueError):
+    """A setting has an invalid value; the message names the setting."""
+
+
+class Settings(BaseSettings):
+    """Settings of a TravelTide Mart run (see the README's settings table)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TRAVELTIDE_",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    # Where the bronze exports come from: 'sample' (built-in generator),
+    # 'remote' (the public HTTPS exports in `urls`) or a folder holding the four files.
+    source: str = "sample"
+    # Folder the extract, manifest, data docs and report are published to.
+    exports: Path = Path("exports")
+    # Working folder: download cache, generated sample, the run's DuckDB database.
+    cache_dir: Path = Path(".cache")
+    # Download addresses of the four exports, used when source = 'remote'.
+    urls: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_URLS))
+    # File name of each table inside a source folder ('.csv' or '.csv.gz').
+    file_names: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_FILE_NAMES))
+    # Seconds without data before a download attempt is abandoned.
+    download_timeout: float = Field(default=60.0, gt=0)
+    # Attempts per file on connection errors and HTTP 5xx (with exponential backoff).
+    download_attempts: int = Field(default=4, ge=1)
+    # Users in the built-in sample (source = 'sample').
+    sample_users: int = Field(default=100_000, ge=10)
+    # Seed of the built-in sample generator.
+    sample_seed: int = 20230104
+    # The window starts here: sessions with session_start >= start_date count.
+    start_date: date = date(2023, 1, 4)
+    # Cohort: users with at least this many sessions in the window.
+    min_sessions: int = Field(default=7, ge=1)
+    # Number of segments; None chooses it automatically within [k_min, k_max].
+    k: int | None = Field(default=4, ge=2)
+    # Range searched when k is chosen automatically.
+    k_min: int = Field(default=2, ge=2)
+    k_max: int = Field(default=8, ge=2)
+    # Seed of k-means and of any sampling in the segmentation step.
+    seed: int = 42
+    # Hyper file format version of the extract (decides which Tableau releases open it).
+    hyper_file_version: Literal["0", "1", "2", "3", "4"] = "2"
+
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _parse_date(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            try:
+                return date.fromisoformat(v.strip())
+            except ValueError:
+                raise ValueError(f"{v!r} is not a date; use YYYY-MM-DD, e.g. 2023-01-04") from None
+        return v
+
+    @field_validator("k", mode="before")
+    @classmethod
+    def _parse_k(cls, v: Any) -> Any:
+        if isinstance(v, str) and v.strip().lower() in {"auto", "none", ""}:
+            return None
+        return v
+
+    @field_validator("source")
+    @classmethod
+    def _check_source(cls, v: str) -> str:
+        if v in {"sample", "remote"}:
+            return v
+        if Path(v).is_dir():
+            return v
+        raise ValueError(
+            f"{v!r} is not a known source: use 'sample', 'remote' or an existing folder "
+            "holding users, sessions, flights and hotels exports"
+        )
+
+    @field_validator("urls", "file_names")
+    @classmethod
+    def _check_tables(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(v) - set(BRONZE_TABLES))
+        if unknown:
+            raise ValueError(f"unknown table(s) {unknown}; expected keys {list(BRONZE_TABLES)}")
+        return v
+
+    @model_validator(mode="after")
+    def _check_ranges(self) -> Settings:
+        # Partial overrides of urls / file_names keep the defaults for the other tables.
+        self.urls = {**DEFAULT_URLS, **self.urls}
+        self.file_names = {**DEFAULT_FILE_NAMES, **self.file_names}
+        if self.k_min > self.k_max:
+            raise ValueError(f"k_min ({self.k_min}) must not exceed k_max ({self.k_max})")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config = os.environ.get("TRAVELTIDE_CONFIG", "traveltide.toml")
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=Path(config)),
+        )
+
+    @property
+    def source_kind(self) -> Literal["sample", "remote", "folder"]:
+        return self.source if self.source in {"sample", "remote"} else "folder"  # type: ignore[return-value]
+
+    def public_dict(self) -> dict[str, Any]:
+        """The settings as JSON-ready values, for the manifest."""
+        return self.model_dump(mode="json")
+
+
+def load_settings(*, config: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings from file, environment and ``overrides`` (CLI flags; None = unset).
+
+    Raises :class:`SettingsError` whose message names each invalid setting.
+    """
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if config is not None:
+        if not config.is_file():
+            raise SettingsError(f"config: {config} does not exist or is not a file")
+        previous = os.environ.get("TRAVELTIDE_CONFIG")
+        os.environ["TRAVELTIDE_CONFIG"] = str(config)
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]) or "settings"
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"invalid setting {name}: {msg} (got {err.get('input')!r})")
+        raise SettingsError("\n".join(lines)) from None
+    finally:
+        if config is not None:
+            if previous is None:
+                os.environ.pop("TRAVELTIDE_CONFIG", None)
+            else:
+                os.environ["TRAVELTIDE_CONFIG"] = previous
