@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -127,7 +126,7 @@ def step_validate(*, paths: RunPaths, layer: str) -> dict[str, Any]:
     """Run the layer's expectation suites; a critical failure raises and stops the run."""
     from traveltide.validation import validate_layer
 
-    result = validate_layer(db_path=paths.db, layer=layer, docs_dir=paths.staging / "data_docs")
+    result = validate_layer(db_path=paths.db, layer=layer, docs_dir=paths.staging / "data_docs", run_id=paths.run_id)
     print(result.format())
     result.raise_for_critical()
     return result.to_dict()
@@ -147,17 +146,18 @@ def step_gold(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
 
     with _connect(paths) as con:
         counts = build_gold(con=con, start_date=settings.start_date, min_sessions=settings.min_sessions)
-        if counts.get("cohort", 0) == 0:
-            window = con.execute(
-                "select count(distinct user_id), max(n) from (select user_id, count(*) as n "
-                "from silver.sessions where session_start >= $start_date group by user_id)",
-                {"start_date": settings.start_date},
-            ).fetchone()
-    if counts.get("cohort", 0) == 0:
-        users, most = window if window else (0, None)
+        users, in_window, most = con.execute(
+            "select (select count(*) from silver.users), count(*), coalesce(max(n), 0) from ("
+            "select user_id, count(*) as n from silver.sessions "
+            "where session_start >= $start_date group by user_id)",
+            {"start_date": settings.start_date},
+        ).fetchone()
+    cohort = counts.get("cohort", 0)
+    counts["funnel"] = {"users": users, "users_in_window": in_window, "cohort": cohort}
+    if cohort == 0:
         raise EmptyCohortError(
             f"no user has at least {settings.min_sessions} sessions since {settings.start_date} "
-            f"({users} users have sessions in that window, the most active has {most or 0}); "
+            f"({in_window} users have sessions in that window, the most active has {most}); "
             "lower --min-sessions or choose an earlier --start-date. Nothing was published."
         )
     return counts
@@ -210,10 +210,12 @@ def step_extract(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
 
 
 def step_publish(*, paths: RunPaths, manifest: dict[str, Any]) -> list[str]:
-    """Write the manifest and move everything into the exports folder, the extract last."""
+    """Write the report and the manifest, then move everything into the exports folder, the extract last."""
     from traveltide.manifest import write_manifest
     from traveltide.publish import publish_staging
+    from traveltide.report import write_report
 
+    write_report(db_path=paths.db, manifest=manifest, out_dir=paths.staging / "report")
     write_manifest(manifest=manifest, path=paths.staging / MANIFEST_NAME, staging=paths.staging)
     published = publish_staging(staging=paths.staging, exports=paths.exports, last=(MANIFEST_NAME, EXTRACT_NAME))
     shutil.rmtree(paths.work, ignore_errors=True)
@@ -235,10 +237,3 @@ def discard_run(*, paths: RunPaths) -> None:
         os.replace(docs, keep / "data_docs")
         publish_staging(staging=keep, exports=paths.exports)
     shutil.rmtree(paths.staging, ignore_errors=True)
-
-
-def timed(fn, /, **kwargs: Any) -> tuple[Any, float]:  # noqa: ANN001
-    """Run a step and return (result, seconds)."""
-    t0 = time.perf_counter()
-    out = fn(**kwargs)
-    return out, round(time.perf_counter() - t0, 3)

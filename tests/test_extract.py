@@ -1,0 +1,212 @@
+"""Round trip of the real deliverable: write the .hyper, read it back with tableauhyperapi."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pytest
+from tableauhyperapi import Connection, CreateMode, HyperProcess, Telemetry
+from test_mart import make_warehouse
+
+from traveltide.contract.mart import TABLES
+from traveltide.extract import ExtractError, describe_extract, hyper_connection, write_extract
+from traveltide.inspect_extract import inspect_text
+from traveltide.mart import MartError, build_mart
+
+
+def _hyperd_children() -> list[int]:
+    """Processes called hyperd whose parent is this test process."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        if comm.startswith("hyperd") and ppid == os.getpid():
+            found.append(int(entry.name))
+    return found
+
+
+def _logs(folder: Path) -> list[Path]:
+    return sorted(folder.glob("hyperd*.log"))
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """The extract of the hand-built warehouse, with the mart counts, written once."""
+    folder = tmp_path_factory.mktemp("extract")
+    tmp_logs_before = _logs(Path(tempfile.gettempdir()))
+    con = duckdb.connect()
+    make_warehouse(con)
+    mart_counts = build_mart(con=con)
+    path = folder / "traveltide.hyper"
+    counts = write_extract(con=con, path=path, file_version="2")
+    con.close()
+    return path, counts, mart_counts, tmp_logs_before
+
+
+def test_counts_equal_the_mart(written):
+    path, counts, mart_counts, _ = written
+    assert counts == mart_counts
+    rows = {t.name: t.rows for t in describe_extract(path=path).tables}
+    assert rows == {"dim_segments": 2, "dim_users": 2, "dim_trips": 2, "fact_sessions": 4, "dim_date": 6}
+
+
+def test_tables_and_types_match_the_contract(written):
+    path, *_ = written
+    description = describe_extract(path=path)
+    assert [t.name for t in description.tables] == sorted(t.name for t in TABLES)
+    expected_types = {"INTEGER": "INT", "BIGINT": "BIG_INT", "DOUBLE": "DOUBLE", "BOOLEAN": "BOOL",
+                      "VARCHAR": "TEXT", "DATE": "DATE", "TIMESTAMP": "TIMESTAMP"}
+    for table in TABLES:
+        got = description.table(table.name)
+        assert [(c.name, c.type, c.nullable) for c in got.columns] == [
+            (c.name, expected_types[c.type], c.nullable) for c in table.columns
+        ], table.name
+    fact = {c.name: (c.type, c.nullable) for c in description.table("fact_sessions").columns}
+    assert fact["session_date"] == ("DATE", False)
+    assert fact["session_start"] == ("TIMESTAMP", True)
+    assert fact["trip_id"] == ("TEXT", True)
+    assert fact["session_seconds"] == ("DOUBLE", True)
+    assert fact["cancellation"] == ("BOOL", True)
+
+
+def test_keys_are_declared_in_the_catalog(written):
+    path, *_ = written
+    query = """
+        SELECT c.contype, r.relname, a.attname, f.relname, fa.attname
+        FROM pg_catalog.pg_constraint c
+        JOIN pg_catalog.pg_class r ON r.oid = c.conrelid
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+        LEFT JOIN pg_catalog.pg_class f ON f.oid = c.confrelid
+        LEFT JOIN pg_catalog.pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1]
+    """
+    with HyperProcess(Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_config": ""}) as hyper:
+        with Connection(hyper.endpoint, path, CreateMode.NONE) as c:
+            rows = {tuple(r) for r in c.execute_list_query(query)}
+    assert rows == {
+        ("p", "fact_sessions", "session_id", None, None),
+        ("p", "dim_users", "user_id", None, None),
+        ("p", "dim_trips", "trip_id", None, None),
+        ("p", "dim_segments", "segment_id", None, None),
+        ("p", "dim_date", "calendar_date", None, None),
+        ("f", "fact_sessions", "user_id", "dim_users", "user_id"),
+        ("f", "fact_sessions", "trip_id", "dim_trips", "trip_id"),
+        ("f", "fact_sessions", "session_date", "dim_date", "calendar_date"),
+        ("f", "dim_users", "segment_id", "dim_segments", "segment_id"),
+    }
+    fact = describe_extract(path=path).table("fact_sessions")
+    assert fact.primary_key == ("session_id",)
+    assert {(fk.columns, fk.ref_table, fk.ref_columns) for fk in fact.foreign_keys} == {
+        (("user_id",), "dim_users", ("user_id",)),
+        (("trip_id",), "dim_trips", ("trip_id",)),
+        (("session_date",), "dim_date", ("calendar_date",)),
+    }
+
+
+def test_every_fact_row_resolves_in_the_file(written):
+    path, *_ = written
+    with hyper_connection(path=path) as c:
+        joined = c.execute_list_query(
+            'SELECT f."session_id", s."perk", d."weekday_name", t."hotel_brand" '
+            'FROM "Extract"."fact_sessions" f '
+            'JOIN "Extract"."dim_users" u ON u."user_id" = f."user_id" '
+            'JOIN "Extract"."dim_segments" s ON s."segment_id" = u."segment_id" '
+            'JOIN "Extract"."dim_date" d ON d."calendar_date" = f."session_date" '
+            'LEFT JOIN "Extract"."dim_trips" t ON t."trip_id" = f."trip_id" '
+            'ORDER BY f."session_id"'
+        )
+        unmatched_trips = c.execute_scalar_query(
+            'SELECT COUNT(*) FROM "Extract"."fact_sessions" f WHERE f."trip_id" IS NOT NULL '
+            'AND f."trip_id" NOT IN (SELECT "trip_id" FROM "Extract"."dim_trips")'
+        )
+    assert joined == [
+        ["1-s1", "Free checked bag", "Wednesday", None],
+        ["1-s2", "Free checked bag", "Friday", "Banyan Tree"],
+        ["2-s1", "No cancellation fees", "Thursday", "Hilton"],
+        ["2-s2", "No cancellation fees", "Monday", "Hilton"],
+    ]
+    assert unmatched_trips == 0
+
+
+def test_file_format_version_is_pinned(written, tmp_path):
+    path, *_ = written
+    assert path.read_bytes()[:5] == b"Hyper"
+    assert path.read_bytes()[10] == 2
+    assert describe_extract(path=path).file_version == "2"
+    con = duckdb.connect()
+    make_warehouse(con)
+    build_mart(con=con)
+    other = tmp_path / "v3.hyper"
+    write_extract(con=con, path=other, file_version="3")
+    assert other.read_bytes()[10] == 3
+
+
+def test_no_hyperd_log_or_process_left(written):
+    path, _, _, tmp_logs_before = written
+    describe_extract(path=path)
+    inspect_text(path=path)
+    assert _logs(path.parent) == []
+    assert _logs(Path.cwd()) == []
+    assert _logs(Path(tempfile.gettempdir())) == tmp_logs_before
+    assert _hyperd_children() == []
+
+
+def test_rewrite_replaces_the_staging_file(written, tmp_path):
+    con = duckdb.connect()
+    make_warehouse(con)
+    build_mart(con=con)
+    path = tmp_path / "staging.hyper"
+    path.write_bytes(b"half-written garbage")
+    assert write_extract(con=con, path=path)["fact_sessions"] == 4
+    assert describe_extract(path=path).table("fact_sessions").rows == 4
+
+
+def test_broken_mart_writes_no_file(tmp_path):
+    con = duckdb.connect()
+    make_warehouse(con)
+    build_mart(con=con)
+    con.execute("update mart.fact_sessions set user_id = 99 where session_id = '1-s1'")
+    path = tmp_path / "staging.hyper"
+    with pytest.raises(MartError, match=r"mart\.fact_sessions\.user_id: 1 row\(s\) have no match in mart\.dim_users"):
+        write_extract(con=con, path=path)
+    assert not path.exists()
+
+
+def test_describe_refuses_a_foreign_hyper_file(tmp_path):
+    path = tmp_path / "other.hyper"
+    with HyperProcess(Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_config": ""}) as hyper:
+        with Connection(hyper.endpoint, path, CreateMode.CREATE) as c:
+            c.execute_command("CREATE TABLE t (a INT)")
+    with pytest.raises(ExtractError, match=r"has no schema 'Extract'; it is not a TravelTide extract"):
+        describe_extract(path=path)
+    with pytest.raises(FileNotFoundError, match=r"missing\.hyper: no such extract"):
+        describe_extract(path=tmp_path / "missing.hyper")
+
+
+def test_inspect_lists_tables_keys_and_manifest(written, tmp_path):
+    path, *_ = written
+    text = inspect_text(path=path)
+    assert "file format version: 2" in text
+    assert "fact_sessions" in text and "FK (session_date) -> dim_date (calendar_date)" in text
+    line = next(x for x in text.splitlines() if x.startswith("dim_date"))
+    assert line.split()[:3] == ["dim_date", "6", "11"]
+    assert "manifest: none next to the extract" in text
+
+    copy = tmp_path / "traveltide.hyper"
+    copy.write_bytes(path.read_bytes())
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"package_version": "0.1.0", "run": {"started": "2026-11-24T06:00:00", "steps": {}}, "outputs": [1, 2]})
+    )
+    text = inspect_text(path=copy)
+    assert "  package_version: 0.1.0" in text
+    assert "  run: started=2026-11-24T06:00:00 (+1 nested)" in text
+    assert "  outputs: 2 entries" in text

@@ -1,0 +1,297 @@
+"""Gold (SPEC §2): window, cohort, sessions, trips and user features on a tiny hand-made
+bronze fixture, and on real TravelTide rows against an independent pandas computation.
+Expected values are worked out by hand in the comments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from reference import REFERENCE
+
+from bronze_builder import create_bronze, insert_rows
+from traveltide.contract import gold
+from traveltide.transform import TransformError, build_gold, build_silver
+
+KONSTANTIN = REFERENCE / "traveltide_real/KonstantinData+traveltide-engine/data/silver"
+START = date(2023, 1, 4)
+
+
+def _session(sid, user, start, kind="browse", trip=None, clicks=10, **flags):
+    """A session whose length is 3 s per click; cancellation sessions carry the source's
+    all-true flags and NULL amounts."""
+    row = {
+        "session_id": sid, "user_id": user, "trip_id": trip, "session_start": start,
+        "session_end": start + timedelta(seconds=3 * clicks), "page_clicks": clicks,
+        "flight_discount": False, "hotel_discount": False,
+        "flight_booked": False, "hotel_booked": False, "cancellation": kind == "cancellation",
+    }
+    if kind == "cancellation":
+        row.update(flight_discount=True, hotel_discount=True, flight_booked=True, hotel_booked=True)
+    row.update(flags)
+    return row
+
+
+D = datetime
+SESSIONS = [
+    # user 1 -------------------------------------------------------------------------------
+    # before the window: books T0 (flight only), 1000 clicks that must not count
+    _session("a0", 1, D(2022, 12, 20), "booking", "T0", 1000, flight_booked=True),
+    # in the window: cancels T0 (booking before the window)
+    _session("a1", 1, D(2023, 2, 1), "cancellation", "T0", 10),
+    # T1 bundle, flight discount 0.10
+    _session("a2", 1, D(2023, 2, 5), "booking", "T1", 20, flight_booked=True, hotel_booked=True,
+             flight_discount=True, flight_discount_amount=0.10),
+    # T2 flight only, both discounts: offer (0.20 + 0.10) / 2 = 0.15
+    _session("a3", 1, D(2023, 2, 10), "booking", "T2", 30, flight_booked=True,
+             flight_discount=True, flight_discount_amount=0.20, hotel_discount=True, hotel_discount_amount=0.10),
+    # T3 hotel only, negative source nights
+    _session("a4", 1, D(2023, 2, 12), "booking", "T3", 40, hotel_booked=True),
+    # T4 bundle with a hotel discount 0.05, cancelled in a6
+    _session("a5", 1, D(2023, 2, 15), "booking", "T4", 50, flight_booked=True, hotel_booked=True,
+             hotel_discount=True, hotel_discount_amount=0.05),
+    _session("a6", 1, D(2023, 2, 20), "cancellation", "T4", 60),
+    # browsing with a flight offer 0.25, and without an offer
+    _session("a7", 1, D(2023, 3, 1), "browse", None, 70, flight_discount=True, flight_discount_amount=0.25),
+    _session("a8", 1, D(2023, 3, 2), "browse", None, 80),
+    # user 2: exactly min_sessions (3) in the window, one exactly at the window start ------------
+    _session("b0", 2, D(2022, 12, 31), "browse", None, 99),
+    _session("b1", 2, D(2023, 1, 4, 0, 0, 0), "browse", None, 3),
+    _session("b2", 2, D(2023, 1, 5), "browse", None, 6, hotel_discount=True, hotel_discount_amount=0.30),
+    _session("b3", 2, D(2023, 1, 6), "booking", "TB", 9, hotel_booked=True),
+    # user 3: min_sessions - 1 (2) in the window; c0 is one second before it ----------------------
+    _session("c0", 3, D(2023, 1, 3, 23, 59, 59), "browse"),
+    _session("c1", 3, D(2023, 1, 10), "browse"),
+    _session("c2", 3, D(2023, 1, 11), "booking", "TC", flight_booked=True),
+]
+
+FLIGHTS = [
+    {"trip_id": "T0", "checked_bags": 7, "base_fare_usd": 700.0, "seats": 1},
+    {"trip_id": "T1", "checked_bags": 2, "base_fare_usd": 500.0, "seats": 1},
+    {"trip_id": "T2", "checked_bags": 1, "base_fare_usd": 300.0, "seats": 1},
+    {"trip_id": "T4", "checked_bags": 5, "base_fare_usd": 1000.0, "seats": 2},
+    {"trip_id": "TC", "checked_bags": 3, "base_fare_usd": 100.0, "seats": 1},
+]
+
+HOTELS = [
+    {  # late check-out 13:00: 03-01 -> 03-04 = 3, + 1 = 4 nights (source says 2)
+        "trip_id": "T1", "hotel_name": "Conrad  - chicago", "nights": 2, "rooms": 2, "hotel_per_room_usd": 100.0,
+        "check_in_time": D(2023, 3, 1, 15), "check_out_time": D(2023, 3, 4, 13),
+    },
+    {  # negative source nights: same day 15:00 -> 11:00 = max(0, 0) = 0
+        "trip_id": "T3", "hotel_name": "Hyatt - denver", "nights": -1, "rooms": 1, "hotel_per_room_usd": 150.0,
+        "check_in_time": D(2023, 4, 10, 15), "check_out_time": D(2023, 4, 10, 11),
+    },
+    {  # cancelled: 10 nights that must not count
+        "trip_id": "T4", "hotel_name": "Hilton - boston", "nights": 10, "rooms": 1, "hotel_per_room_usd": 90.0,
+        "check_in_time": D(2023, 5, 1, 15), "check_out_time": D(2023, 5, 11, 11),
+    },
+    {  # check-out exactly 12:00 is within the grace hour: 2 nights
+        "trip_id": "TB", "hotel_name": "Accor - paris", "nights": 1, "rooms": 3, "hotel_per_room_usd": 50.0,
+        "check_in_time": D(2023, 1, 10, 14), "check_out_time": D(2023, 1, 12, 12),
+    },
+]
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    create_bronze(con=connection)
+    insert_rows(con=connection, table="users", rows=[{"user_id": u} for u in (1, 2, 3)])
+    insert_rows(con=connection, table="sessions", rows=SESSIONS)
+    insert_rows(con=connection, table="flights", rows=FLIGHTS)
+    insert_rows(con=connection, table="hotels", rows=HOTELS)
+    build_silver(con=connection)
+    yield connection
+    connection.close()
+
+
+def _rows(con, sql, params=None):
+    return con.execute(sql, params or []).fetchall()
+
+
+def test_counts(con):
+    # cohort: user 1 (8 window sessions a1..a8), user 2 (3: b1..b3); user 3 has 2
+    # trips: T0..T4 of user 1, TB of user 2
+    assert build_gold(con=con, start_date=START, min_sessions=3) == {
+        "cohort": 2, "sessions": 11, "trips": 6, "user_features": 2,
+    }
+
+
+def test_cohort_boundaries(con):
+    build_gold(con=con, start_date=START, min_sessions=3)
+    assert _rows(con, "select * from gold.cohort order by user_id") == [
+        (1, 8, D(2023, 2, 1), D(2023, 3, 2)),
+        (2, 3, D(2023, 1, 4), D(2023, 1, 6)),  # b1 at 2023-01-04 00:00:00 counts
+    ]
+    # with min_sessions = 4, user 2 has exactly min_sessions - 1
+    build_gold(con=con, start_date=START, min_sessions=4)
+    assert _rows(con, "select user_id from gold.cohort") == [(1,)]
+    # one day later, b1 falls out of the window and user 2 has 2 < 3
+    build_gold(con=con, start_date=date(2023, 1, 5), min_sessions=3)
+    assert _rows(con, "select user_id, window_sessions from gold.cohort") == [(1, 8)]
+
+
+def test_gold_sessions_are_window_sessions_of_the_cohort(con):
+    build_gold(con=con, start_date=START, min_sessions=3)
+    assert [r[0] for r in _rows(con, "select session_id from gold.sessions order by session_id")] == [
+        "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "b1", "b2", "b3",
+    ]
+
+
+def test_trips_read_booking_session_not_cancellation_flags(con):
+    build_gold(con=con, start_date=START, min_sessions=3)
+    got = {
+        r[0]: r[1:]
+        for r in _rows(
+            con,
+            "select trip_id, booked, cancelled, flight_booked, hotel_booked, has_flight, has_hotel, "
+            "nights_reported, nights, booking_session_id, cancellation_session_id from gold.trips",
+        )
+    }
+    assert got == {
+        # booked before the window, cancelled in it; flight only although a1's flags say both
+        "T0": (False, True, True, False, True, False, None, None, "a0", "a1"),
+        "T1": (True, False, True, True, True, True, 2, 4, "a2", None),
+        "T2": (True, False, True, False, True, False, None, None, "a3", None),
+        "T3": (True, False, False, True, False, True, -1, 0, "a4", None),
+        "T4": (True, True, True, True, True, True, 10, 10, "a5", "a6"),
+        "TB": (True, False, False, True, False, True, 1, 2, "b3", None),
+    }
+
+
+def test_user_features_by_hand(con):
+    build_gold(con=con, start_date=START, min_sessions=3)
+    names = ["user_id", *gold.FEATURE_COLUMNS]
+    got = {r[0]: dict(zip(names, r)) for r in _rows(con, "select * from gold.user_features")}
+    assert got[1] == pytest.approx({
+        "user_id": 1,
+        "total_sessions": 8,  # a1..a8
+        "cancellation_rate": 2 / 8,  # a1, a6
+        # non-cancellation sessions a2,a3,a4,a5,a7,a8 = 6; with an offer a2,a3,a5,a7 = 4
+        # (counting cancellation flags would give 6 / 8)
+        "discount_usage_rate": 4 / 6,
+        # kept trips (booked, not cancelled): T1 bundle, T2 flight, T3 hotel; T0 not booked, T4 cancelled
+        "total_nights": 4 + 0,  # T1 late check-out 4, T3 negative source nights -> 0
+        "total_checked_bags": 2 + 1,  # T1, T2 (not T0's 7 or T4's 5)
+        "total_base_fare": 500.0 + 300.0,
+        "booking_sessions": 4,  # a2..a5
+        "booked_trips": 3,
+        "cancelled_trips": 2,  # T0, T4
+        "booking_rate": 4 / 8,
+        "flight_trips": 2,  # T1, T2
+        "hotel_trips": 2,  # T1, T3
+        "bundle_rate": 1 / 3,  # T1 of T1, T2, T3
+        "bags_per_flight": 3 / 2,
+        "nights_per_hotel_trip": 4 / 2,
+        "avg_discount_amount": (0.10 + 0.15 + 0.05 + 0.25) / 4,  # a2, a3, a5, a7
+        "avg_page_clicks": (10 + 20 + 30 + 40 + 50 + 60 + 70 + 80) / 8,  # a0's 1000 is outside
+        "avg_session_seconds": 3 * 45.0,  # 3 s per click
+        "total_hotel_spend_usd": 4 * 2 * 100.0 + 0 * 1 * 150.0,  # T1 + T3
+    })
+    assert got[2] == pytest.approx({
+        "user_id": 2,
+        "total_sessions": 3,
+        "cancellation_rate": 0.0,
+        "discount_usage_rate": 1 / 3,  # b2
+        "total_nights": 2,  # TB, check-out at 12:00 sharp
+        "total_checked_bags": 0,
+        "total_base_fare": 0.0,
+        "booking_sessions": 1,
+        "booked_trips": 1,
+        "cancelled_trips": 0,
+        "booking_rate": 1 / 3,
+        "flight_trips": 0,
+        "hotel_trips": 1,
+        "bundle_rate": 0.0,
+        "bags_per_flight": 0.0,  # no flights: 0, not NULL
+        "nights_per_hotel_trip": 2.0,
+        "avg_discount_amount": 0.30,
+        "avg_page_clicks": (3 + 6 + 9) / 3,
+        "avg_session_seconds": 3 * 6.0,
+        "total_hotel_spend_usd": 2 * 3 * 50.0,
+    })
+
+
+def test_gold_tables_match_the_contract(con):
+    build_gold(con=con, start_date=START, min_sessions=3)
+    assert gold.SPEC_FEATURES == gold.FEATURE_COLUMNS[:6]
+    for table in gold.TABLES:
+        columns = _rows(
+            con,
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'gold' and table_name = ? order by ordinal_position",
+            [table.name],
+        )
+        assert columns == [(c.name, c.type) for c in table.columns], table.name
+        for c in table.columns:
+            if not c.nullable:
+                assert _rows(con, f"select count(*) from {table.qualified_name} where {c.name} is null") == [(0,)]
+        for fk in table.foreign_keys:
+            (col,), (ref,) = fk.columns, fk.ref_columns
+            orphans = _rows(
+                con,
+                f"select count(*) from {table.qualified_name} where {col} is not null "
+                f"and {col} not in (select {ref} from gold.{fk.ref_table})",
+            )
+            assert orphans == [(0,)], (table.name, col)
+
+
+def test_gold_needs_silver():
+    with duckdb.connect() as fresh:
+        with pytest.raises(TransformError, match=r"table silver\.users does not exist; build the silver layer first"):
+            build_gold(con=fresh, start_date=START, min_sessions=7)
+
+
+def test_min_sessions_must_be_positive(con):
+    with pytest.raises(ValueError, match=r"min_sessions must be at least 1 \(got 0\)"):
+        build_gold(con=con, start_date=START, min_sessions=0)
+
+
+@pytest.mark.parametrize(("start", "min_sessions"), [(date(2023, 1, 13), 2), (date(2023, 1, 15), 1)])
+def test_real_sessions_against_pandas(start, min_sessions):
+    """Real sessions 2023-01-13..17 of known users (at most 3 per user)."""
+    with duckdb.connect() as con:
+        create_bronze(con=con)
+        for table in ("users", "sessions", "flights", "hotels"):
+            con.execute(
+                f"insert into bronze.{table} by name select * from read_parquet(?)",
+                [str(KONSTANTIN / f"{table}.parquet")],
+            )
+        build_silver(con=con)
+        counts = build_gold(con=con, start_date=start, min_sessions=min_sessions)
+        features = con.execute(
+            "select sum(total_sessions), sum(total_base_fare), sum(total_checked_bags), sum(total_nights), "
+            "sum(discount_usage_rate), sum(booked_trips), sum(hotel_trips) from gold.user_features"
+        ).fetchone()
+
+    users = pd.read_parquet(KONSTANTIN / "users.parquet")
+    sessions = pd.read_parquet(KONSTANTIN / "sessions.parquet")
+    flights = pd.read_parquet(KONSTANTIN / "flights.parquet").drop_duplicates()
+    hotels = pd.read_parquet(KONSTANTIN / "hotels.parquet").drop_duplicates()
+    window = sessions[sessions.user_id.isin(users.user_id) & (sessions.session_start >= pd.Timestamp(start))]
+    per_user = window.groupby("user_id").size()
+    cohort = per_user[per_user >= min_sessions].index
+    gold_sessions = window[window.user_id.isin(cohort)]
+    booked = gold_sessions[gold_sessions.trip_id.notna()]  # no cancellations in this subset
+    booked_flights = flights[flights.trip_id.isin(booked.trip_id)]
+    booked_hotels = hotels[hotels.trip_id.isin(booked.trip_id)]
+    # this subset's nights are already clean and check-out is at 11:00
+    offered = gold_sessions.flight_discount | gold_sessions.hotel_discount
+    discount_rate = offered.groupby(gold_sessions.user_id).mean()
+
+    assert counts == {
+        "cohort": len(cohort), "sessions": len(gold_sessions),
+        "trips": booked.trip_id.nunique(), "user_features": len(cohort),
+    }
+    assert features[0] == len(gold_sessions)
+    assert features[1] == pytest.approx(booked_flights.base_fare_usd.sum())
+    assert features[2] == booked_flights.checked_bags.sum()
+    assert features[3] == booked_hotels.nights.sum()
+    assert features[4] == pytest.approx(discount_rate.sum())
+    assert features[5] == booked.trip_id.nunique()
+    assert features[6] == len(booked_hotels)
+    assert len(cohort) >= 20  # the comparison covers a real cohort, not an empty one

@@ -1,0 +1,64 @@
+"""The GX-on-DuckDB workaround is still needed, and still works (great-expectations#10738, #11579)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import great_expectations as gx
+import sqlalchemy as sa  # noqa: E402
+from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine  # noqa: E402
+
+from traveltide.validation.gx_duckdb import add_duckdb_datasource, connection_string, install  # noqa: E402
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema bronze; create table bronze.users as select range::integer as user_id from range(7)")
+    con.close()
+    return path
+
+
+def _engine(db: Path) -> SqlAlchemyExecutionEngine:
+    return SqlAlchemyExecutionEngine(connection_string=connection_string(db_path=db))
+
+
+def test_unpatched_execute_query_still_loses_rows(db: Path) -> None:
+    install()
+    original = SqlAlchemyExecutionEngine.execute_query.__wrapped__  # type: ignore[attr-defined]
+    engine = _engine(db)
+    rows = original(engine, sa.text("select count(*) from bronze.users")).fetchall()
+    # If this starts returning [(7,)], upstream fixed the bug: delete install() and this module.
+    assert rows == []
+    engine.close()
+
+
+def test_patched_execute_query_returns_rows(db: Path) -> None:
+    install()
+    engine = _engine(db)
+    assert engine.execute_query(sa.text("select count(*) from bronze.users")).fetchall() == [(7,)]
+    engine.close()
+
+
+def test_column_reflection_still_needs_the_search_path(db: Path) -> None:
+    engine = sa.create_engine(connection_string(db_path=db))
+    # SQLAlchemy 2.1's reflection asks for pg_catalog.pg_collation, which DuckDB lacks.
+    with pytest.raises(sa.exc.ProgrammingError, match="pg_collation"):
+        sa.inspect(engine).get_columns("users", schema="bronze")
+    engine.dispose()
+
+
+def test_expectations_run_on_duckdb_through_the_datasource(db: Path) -> None:
+    # Bare "users" resolves through the search_path the datasource sets (schema bronze).
+    context = gx.get_context(mode="ephemeral")
+    datasource = add_duckdb_datasource(context=context, name="d", db_path=db, schema="bronze")
+    batch = datasource.add_table_asset(name="u", table_name="users").add_batch_definition_whole_table(name="all").get_batch()
+    result = batch.validate(gx.expectations.ExpectColumnValuesToBeBetween(column="user_id", min_value=0, max_value=5))
+    assert result.result["unexpected_count"] == 1
+    assert result.result["partial_unexpected_list"] == [6]
+    datasource.get_execution_engine().close()
+    datasource.get_engine().dispose()

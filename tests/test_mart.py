@@ -1,0 +1,223 @@
+"""The star schema in DuckDB: tables, grain, keys and the contract, on a hand-built gold layer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import duckdb
+import pytest
+
+from traveltide.contract import gold, segments, silver
+from traveltide.contract.mart import TABLES
+from traveltide.mart import MartError, build_mart, mart_sql
+
+
+def _create(con: duckdb.DuckDBPyConnection, table) -> None:  # noqa: ANN001
+    cols = ", ".join(f'"{c.name}" {c.type}' for c in table.columns)
+    con.execute(f"create schema if not exists {table.layer}")
+    con.execute(f"create table {table.layer}.{table.name} ({cols})")
+
+
+def make_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    """Silver users and the gold tables of a two-user cohort, typed by their contracts.
+
+    Sessions: user 1 browses on Wed 2023-01-04 and books trip 1-a at 23:59 on Fri 2023-01-06;
+    user 2 books trip 2-b on 2023-01-05 and cancels it on Mon 2023-01-09. User 3 is not in
+    the cohort. So: 4 sessions, 2 users, 2 trips, 2 segments, 6 calendar days (4th to 9th).
+    """
+    for table in (silver.USERS, gold.SESSIONS, gold.TRIPS, gold.USER_FEATURES, segments.SEGMENTS, segments.USER_SEGMENTS):
+        _create(con, table)
+    con.execute(
+        "insert into silver.users by name select * from (values "
+        "(1, date '2022-05-01', 'usa', 'new york', 'LGA', 'F', 40, true, false),"
+        "(2, date '2021-11-30', 'canada', 'toronto', 'YYZ', 'M', 30, false, true),"
+        "(3, date '2020-01-01', 'usa', 'boston', 'BOS', 'O', 50, false, false)"
+        ") as t(user_id, sign_up_date, home_country, home_city, home_airport, gender, age, married, has_children)"
+    )
+    con.execute(
+        "insert into gold.sessions by name select * from (values "
+        "('1-s1', 1, null, timestamp '2023-01-04 10:00:00', timestamp '2023-01-04 10:01:00', 'browse', 8, 60.0, false),"
+        "('1-s2', 1, '1-a', timestamp '2023-01-06 23:59:00', timestamp '2023-01-07 00:00:30', 'booking', 12, 90.0, false),"
+        "('2-s1', 2, '2-b', timestamp '2023-01-05 08:00:00', timestamp '2023-01-05 08:02:00', 'booking', 16, 120.0, false),"
+        "('2-s2', 2, '2-b', timestamp '2023-01-09 12:00:00', timestamp '2023-01-09 12:00:30', 'cancellation', 4, 30.0, true)"
+        ") as t(session_id, user_id, trip_id, session_start, session_end, session_type, page_clicks, "
+        "session_seconds, cancellation)"
+    )
+    con.execute(
+        "insert into gold.trips by name select * from (values "
+        "('1-a', 1, true, false, true, true, 'LGA', 'paris', 2, 450.5, 'Banyan Tree - paris', 'Banyan Tree', 'paris', 3, 2),"
+        "('2-b', 2, true, true, false, true, null, null, null, null, 'Hilton - rome', 'Hilton', 'rome', 0, -1)"
+        ") as t(trip_id, user_id, booked, cancelled, has_flight, has_hotel, origin_airport, destination, "
+        "checked_bags, base_fare_usd, hotel_name, hotel_brand, hotel_city, nights, nights_reported)"
+    )
+    con.execute(
+        "insert into gold.user_features by name select * from (values "
+        "(1, 2, 0.0, 0.5, 3, 2, 450.5), (2, 2, 0.5, 0.0, 0, 0, 0.0)"
+        ") as t(user_id, total_sessions, cancellation_rate, discount_usage_rate, total_nights, "
+        "total_checked_bags, total_base_fare)"
+    )
+    con.execute(
+        "insert into gold.segments by name select * from (values "
+        "(1, 'Packers', 'Free checked bag', 1, 0.5, 'Packs 2 bags per trip.', 2.0, 0.0, 80.0),"
+        "(2, 'Cancellers', 'No cancellation fees', 1, 0.5, 'Cancels half of its sessions.', 2.0, 0.5, 20.0)"
+        ") as t(segment_id, segment_name, perk, users, share, reason, total_sessions, cancellation_rate, "
+        "score_free_checked_bag)"
+    )
+    con.execute(
+        "insert into gold.user_segments by name select * from (values "
+        "(1, 1, 'Packers', 'Free checked bag', 80.0, 'Exclusive discounts', 80.0),"
+        "(2, 2, 'Cancellers', 'No cancellation fees', 90.0, 'Free checked bag', 20.0)"
+        ") as t(user_id, segment_id, segment_name, perk, perk_score, runner_up_perk, score_free_checked_bag)"
+    )
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    make_warehouse(connection)
+    yield connection
+    connection.close()
+
+
+def test_build_mart_counts_one_row_per_grain(con):
+    counts = build_mart(con=con)
+    assert counts == {"dim_segments": 2, "dim_users": 2, "dim_trips": 2, "fact_sessions": 4, "dim_date": 6}
+
+
+def test_contract_matches_built_tables_exactly(con):
+    build_mart(con=con)
+    for table in TABLES:
+        built = con.execute(
+            "select column_name, data_type, is_nullable from information_schema.columns "
+            "where table_schema = 'mart' and table_name = ? order by ordinal_position",
+            [table.name],
+        ).fetchall()
+        assert [(n, t) for n, t, _ in built] == [(c.name, c.type) for c in table.columns], table.name
+    tables = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'mart' order by 1"
+    ).fetchall()
+    assert [t for (t,) in tables] == sorted(t.name for t in TABLES)
+
+
+def test_fact_sessions_dates_and_browse_trip(con):
+    build_mart(con=con)
+    rows = con.execute(
+        "select session_id, session_date, trip_id, session_type from mart.fact_sessions order by session_id"
+    ).fetchall()
+    assert rows == [
+        ("1-s1", date(2023, 1, 4), None, "browse"),
+        ("1-s2", date(2023, 1, 6), "1-a", "booking"),  # 23:59 stays on its own day
+        ("2-s1", date(2023, 1, 5), "2-b", "booking"),
+        ("2-s2", date(2023, 1, 9), "2-b", "cancellation"),
+    ]
+
+
+def test_dim_date_covers_every_day_with_calendar_attributes(con):
+    build_mart(con=con)
+    rows = con.execute(
+        "select calendar_date, year, quarter, month, month_name, year_month, iso_week, day_of_month, "
+        "day_of_week, weekday_name, is_weekend from mart.dim_date order by calendar_date"
+    ).fetchall()
+    # 2023-01-01 was a Sunday; ISO week 1 of 2023 runs Mon 2 Jan .. Sun 8 Jan.
+    assert rows == [
+        (date(2023, 1, 4), 2023, 1, 1, "January", "2023-01", 1, 4, 3, "Wednesday", False),
+        (date(2023, 1, 5), 2023, 1, 1, "January", "2023-01", 1, 5, 4, "Thursday", False),
+        (date(2023, 1, 6), 2023, 1, 1, "January", "2023-01", 1, 6, 5, "Friday", False),
+        (date(2023, 1, 7), 2023, 1, 1, "January", "2023-01", 1, 7, 6, "Saturday", True),
+        (date(2023, 1, 8), 2023, 1, 1, "January", "2023-01", 1, 8, 7, "Sunday", True),
+        (date(2023, 1, 9), 2023, 1, 1, "January", "2023-01", 2, 9, 1, "Monday", False),
+    ]
+
+
+def test_dim_users_carries_segment_features_and_demographics(con):
+    build_mart(con=con)
+    row = con.execute(
+        "select user_id, segment_id, segment_name, perk, score_free_checked_bag, runner_up_perk, "
+        "total_nights, total_base_fare, sign_up_date, home_country, home_city, home_airport, gender, age, "
+        "married, has_children from mart.dim_users where user_id = 2"
+    ).fetchone()
+    assert row == (
+        2, 2, "Cancellers", "No cancellation fees", 20.0, "Free checked bag",
+        0, 0.0, date(2021, 11, 30), "canada", "toronto", "YYZ", "M", 30, False, True,
+    )
+    assert con.execute("select count(*) from mart.dim_users where user_id = 3").fetchone()[0] == 0
+
+
+def test_dim_segments_renames_profile_to_means(con):
+    build_mart(con=con)
+    row = con.execute(
+        "select segment_id, perk, users, share, reason, mean_total_sessions, mean_cancellation_rate, "
+        "mean_score_free_checked_bag from mart.dim_segments where segment_id = 2"
+    ).fetchone()
+    assert row == (2, "No cancellation fees", 1, 0.5, "Cancels half of its sessions.", 2.0, 0.5, 20.0)
+
+
+def test_dim_trips_keeps_clean_and_reported_nights(con):
+    build_mart(con=con)
+    rows = con.execute(
+        "select trip_id, booked, cancelled, has_flight, nights, nights_reported, base_fare_usd "
+        "from mart.dim_trips order by trip_id"
+    ).fetchall()
+    assert rows == [("1-a", True, False, True, 3, 2, 450.5), ("2-b", True, True, False, 0, -1, None)]
+
+
+def test_every_sql_file_states_its_grain_and_ends_with_final(con):
+    for table in TABLES:
+        sql = mart_sql(table=table.name)
+        assert sql.splitlines()[0] == f"-- {table.grain}"
+        assert sql.rstrip().endswith("select * from final")
+
+
+def test_orphan_trip_key_is_refused(con):
+    con.execute("delete from gold.trips where trip_id = '2-b'")
+    with pytest.raises(MartError, match=r"mart\.fact_sessions\.trip_id: 2 row\(s\) have no match in mart\.dim_trips \(e\.g\. '2-b'\)"):
+        build_mart(con=con)
+
+
+def test_duplicate_user_is_refused(con):
+    con.execute("insert into gold.user_segments (user_id, segment_id) values (1, 2)")
+    with pytest.raises(MartError, match=r"mart\.dim_users primary key \(user_id\) has 1 duplicated value"):
+        build_mart(con=con)
+
+
+def test_null_key_is_refused(con):
+    con.execute("update gold.user_segments set segment_id = null where user_id = 1")
+    with pytest.raises(MartError, match=r"mart\.dim_users\.segment_id is a key but 1 row\(s\) are NULL"):
+        build_mart(con=con)
+
+
+def test_missing_gold_table_names_the_sql_file(con):
+    con.execute("drop table gold.segments")
+    with pytest.raises(MartError, match=r"building mart\.dim_segments from traveltide/sql/mart/dim_segments\.sql failed"):
+        build_mart(con=con)
+
+
+def test_session_timestamps_survive(con):
+    build_mart(con=con)
+    start, end, seconds = con.execute(
+        "select session_start, session_end, session_seconds from mart.fact_sessions where session_id = '1-s2'"
+    ).fetchone()
+    assert (start, end, seconds) == (datetime(2023, 1, 6, 23, 59), datetime(2023, 1, 7, 0, 0, 30), 90.0)
+
+
+def test_export_parquet_writes_every_silver_and_gold_table(con, tmp_path):
+    from traveltide.parquet_export import export_parquet
+
+    result = export_parquet(con=con, out_dir=tmp_path)
+    assert {layer: {t: v["rows"] for t, v in tables.items()} for layer, tables in result.items()} == {
+        "silver": {"users": 3},
+        "gold": {"sessions": 4, "trips": 2, "user_features": 2, "segments": 2, "user_segments": 2},
+    }
+    assert result["gold"]["trips"]["path"] == "gold/trips.parquet"
+    back = duckdb.connect().execute(
+        "select trip_id, nights_reported from read_parquet(?) order by trip_id",
+        [str(tmp_path / "gold" / "trips.parquet")],
+    ).fetchall()
+    assert back == [("1-a", 2), ("2-b", -1)]
+
+
+def test_export_parquet_refuses_an_unbuilt_layer(tmp_path):
+    from traveltide.parquet_export import export_parquet
+
+    with pytest.raises(ValueError, match=r"schema 'silver' has no tables to export; build the silver layer"):
+        export_parquet(con=duckdb.connect(), out_dir=tmp_path)

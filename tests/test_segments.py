@@ -1,0 +1,329 @@
+"""Segmentation on tiny hand-built cohorts whose right answer is obvious.
+
+Each archetype below is 8 users with small, deterministic jitter. Expected names, perks and
+numbers are worked out by hand from these rows, never read back from the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+from sklearn.metrics import silhouette_score
+
+from traveltide.contract import gold
+from traveltide.contract.segments import PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
+from traveltide.segments import DEMOGRAPHIC_COLUMNS, FEATURES, SegmentationError, segment_users, silhouettes
+
+COUNT_COLUMNS = (
+    "total_sessions", "total_nights", "total_checked_bags", "booking_sessions",
+    "booked_trips", "cancelled_trips", "flight_trips", "hotel_trips",
+)  # fmt: skip
+DOUBLE_COLUMNS = (
+    "cancellation_rate", "discount_usage_rate", "total_base_fare", "booking_rate", "bundle_rate",
+    "bags_per_flight", "nights_per_hotel_trip", "avg_discount_amount", "avg_page_clicks",
+    "avg_session_seconds", "total_hotel_spend_usd",
+)  # fmt: skip
+
+# Shared by every archetype unless overridden.
+BASE = dict(
+    total_sessions=9, cancellation_rate=0.0, discount_usage_rate=0.10, total_nights=2,
+    total_checked_bags=1, total_base_fare=900.0, bags_per_flight=0.5, avg_discount_amount=0.10,
+    bundle_rate=0.2, nights_per_hotel_trip=2.0,
+)  # fmt: skip
+ARCHETYPES = {
+    "packers": dict(total_checked_bags=12, bags_per_flight=3.0, total_base_fare=1800.0),
+    "cancellers": dict(cancellation_rate=0.45),
+    "hunters": dict(discount_usage_rate=0.85, avg_discount_amount=0.30),
+    "stayers": dict(total_nights=24, bundle_rate=0.9, nights_per_hotel_trip=8.0, total_base_fare=1800.0),
+    # extras for k = 6: even stronger versions of two archetypes
+    "extreme_cancellers": dict(cancellation_rate=0.95, total_sessions=30),
+    "extreme_packers": dict(total_checked_bags=40, bags_per_flight=6.0, total_base_fare=9000.0, total_sessions=30),
+}
+PER_GROUP = 8
+
+
+def _rows(groups: tuple[str, ...]) -> list[dict]:
+    """8 users per archetype; doubles x (1 + 0.02 * (i % 4)), counts + i % 3 (not total_sessions)."""
+    rows = []
+    for g, name in enumerate(groups):
+        for i in range(PER_GROUP):
+            v = {**BASE, **ARCHETYPES[name]}
+            row = {"user_id": 1000 + 37 * (g * PER_GROUP + i), "group": name}
+            for col in COUNT_COLUMNS:
+                row[col] = int(v.get(col, 1)) + (0 if col == "total_sessions" else i % 3)
+            for col in DOUBLE_COLUMNS:
+                row[col] = float(v.get(col, 0.5)) * (1 + 0.02 * (i % 4))
+            rows.append(row)
+    return rows
+
+
+def _load(con: duckdb.DuckDBPyConnection, rows: list[dict], extra: dict[str, str] | None = None) -> None:
+    extra = extra or {}
+    cols = {"user_id": "INTEGER PRIMARY KEY"}
+    cols |= {c: "BIGINT NOT NULL" for c in COUNT_COLUMNS} | {c: "DOUBLE NOT NULL" for c in DOUBLE_COLUMNS} | extra
+    con.execute("CREATE SCHEMA IF NOT EXISTS gold")
+    con.execute("CREATE OR REPLACE TABLE gold.user_features (" + ", ".join(f"{c} {t}" for c, t in cols.items()) + ")")
+    names = list(cols)
+    con.executemany(
+        f"INSERT INTO gold.user_features VALUES ({', '.join('?' * len(names))})",
+        [[r[c] for c in names] for r in rows],
+    )
+
+
+@pytest.fixture
+def con():
+    c = duckdb.connect()
+    yield c
+    c.close()
+
+
+FOUR = ("packers", "cancellers", "hunters", "stayers")
+EXPECTED_FOUR = {
+    "packers": ("Heavy packers", "Free checked bag"),
+    "cancellers": ("Frequent cancellers", "No cancellation fees"),
+    "hunters": ("Discount hunters", "Exclusive discounts"),
+    "stayers": ("Long-stay travellers", "One night free hotel with flight"),
+}
+
+
+def _by_group(con, rows) -> dict[str, set[tuple[str, str]]]:
+    got = dict(con.execute("SELECT user_id, segment_name || '|' || perk FROM gold.user_segments").fetchall())
+    out: dict[str, set[tuple[str, str]]] = {}
+    for r in rows:
+        out.setdefault(r["group"], set()).add(tuple(got[r["user_id"]].split("|")))
+    return out
+
+
+def _run(con, **kw):
+    args = dict(k=4, k_min=2, k_max=6, seed=42, plots_dir=None) | kw
+    return segment_users(con=con, **args)
+
+
+def test_obvious_cohort_gets_obvious_names_and_perks(con):
+    rows = _rows(FOUR)
+    _load(con, rows)
+    result = _run(con)
+    assert _by_group(con, rows) == {g: {EXPECTED_FOUR[g]} for g in FOUR}
+    # Ids follow perk order (sizes are equal), not the k-means label.
+    segs = con.execute("SELECT segment_id, segment_name, perk, users, share FROM gold.segments ORDER BY 1").fetchall()
+    assert segs == [
+        (1, "Heavy packers", "Free checked bag", 8, 0.25),
+        (2, "Frequent cancellers", "No cancellation fees", 8, 0.25),
+        (3, "Discount hunters", "Exclusive discounts", 8, 0.25),
+        (4, "Long-stay travellers", "One night free hotel with flight", 8, 0.25),
+    ]
+    # cancellers: 0.45 x mean(1, 1.02, 1.04, 1.06) = 0.4635 -> 46 %; cohort 0.4635 / 4 -> 12 %; 4.0x
+    reason = con.execute("SELECT reason FROM gold.segments WHERE segment_id = 2").fetchone()[0]
+    assert reason == "Cancels in 46% of sessions, 4.0× the cohort average of 12%."
+    # stayers: nights 24 + mean(0,1,2,0,1,2,0,1) = 24.875; cohort (3 x 2.875 + 24.875) / 4 = 8.375
+    reason = con.execute("SELECT reason FROM gold.segments WHERE segment_id = 4").fetchone()[0]
+    assert reason == "Stays 24.9 hotel nights per user, 3.0× the cohort average of 8.4."
+    assert result.k == 4 and result.k_selection == "fixed" and result.users == 32
+    assert [s.users for s in result.segments] == [8, 8, 8, 8]
+
+
+def test_profile_means_and_scores(con):
+    rows = _rows(FOUR)
+    _load(con, rows)
+    _run(con)
+    # mean of total_checked_bags of the packers: 12 + mean(i % 3 for i in 0..7) = 12.875
+    assert con.execute("SELECT total_checked_bags FROM gold.segments WHERE perk = 'Free checked bag'").fetchone()[0] == pytest.approx(12.875)
+    lo, hi, bad = con.execute(
+        """SELECT min(least(score_free_checked_bag, score_no_cancellation_fees, score_exclusive_discounts, score_free_hotel_night)),
+                  max(greatest(score_free_checked_bag, score_no_cancellation_fees, score_exclusive_discounts, score_free_hotel_night)),
+                  count(*) FILTER (WHERE perk_score <> CASE perk
+                        WHEN 'Free checked bag' THEN score_free_checked_bag
+                        WHEN 'No cancellation fees' THEN score_no_cancellation_fees
+                        WHEN 'Exclusive discounts' THEN score_exclusive_discounts
+                        ELSE score_free_hotel_night END)
+           FROM gold.user_segments"""
+    ).fetchone()
+    assert 0 <= lo and hi <= 100 and bad == 0
+    # Cancellers hold the top 8 of 32 cancellation rates: midrank percentiles 76.5625 .. 98.4375, mean 87.5.
+    # The 24 others tie at 0: rank 12.5 -> (12.5 - 0.5) / 32 * 100 = 37.5.
+    got = dict(con.execute("SELECT perk, avg(score_no_cancellation_fees) FROM gold.user_segments GROUP BY 1").fetchall())
+    assert got["No cancellation fees"] == pytest.approx(87.5)
+    assert got["Free checked bag"] == pytest.approx(37.5)
+    segment_means = con.execute("SELECT score_no_cancellation_fees FROM gold.segments ORDER BY segment_id").fetchall()
+    assert [round(v[0], 6) for v in segment_means] == [37.5, 87.5, 37.5, 37.5]
+    # A packer's runner-up is not the bag; the heaviest packer has the top bag score.
+    top = con.execute(
+        "SELECT user_id, runner_up_perk FROM gold.user_segments ORDER BY score_free_checked_bag DESC, user_id LIMIT 1"
+    ).fetchone()
+    packers = [r for r in rows if r["group"] == "packers"]
+    heaviest = max(packers, key=lambda r: (r["total_checked_bags"] + r["bags_per_flight"] / 100, -r["user_id"]))
+    assert top[0] == heaviest["user_id"] and top[1] != "Free checked bag"
+
+
+def test_same_run_twice_is_identical(con):
+    _load(con, _rows(FOUR))
+    first = _run(con).to_dict()
+    t1 = con.execute("SELECT * FROM gold.user_segments ORDER BY user_id").fetchall()
+    s1 = con.execute("SELECT * FROM gold.segments ORDER BY segment_id").fetchall()
+    second = _run(con).to_dict()
+    assert first == second
+    assert t1 == con.execute("SELECT * FROM gold.user_segments ORDER BY user_id").fetchall()
+    assert s1 == con.execute("SELECT * FROM gold.segments ORDER BY segment_id").fetchall()
+
+
+@pytest.mark.parametrize("shuffle_seed", [1, 2, 3])
+def test_shuffled_rows_give_identical_results(shuffle_seed):
+    rows = _rows(FOUR + ("extreme_cancellers",))
+    out = []
+    for order in (rows, random.Random(shuffle_seed).sample(rows, len(rows))):
+        c = duckdb.connect()
+        _load(c, order)
+        result = segment_users(con=c, k=5, k_min=2, k_max=6, seed=7, plots_dir=None).to_dict()
+        out.append(
+            (
+                result,
+                c.execute("SELECT * FROM gold.user_segments ORDER BY user_id").fetchall(),
+                c.execute("SELECT * FROM gold.segments ORDER BY segment_id").fetchall(),
+            )
+        )
+        c.close()
+    assert out[0] == out[1]
+
+
+def test_k_auto_picks_the_obvious_four_within_range(con):
+    rows = _rows(FOUR)
+    _load(con, rows)
+    result = _run(con, k=None, k_min=2, k_max=6)
+    assert result.k_selection == "silhouette"
+    assert [c.k for c in result.candidates] == [2, 3, 4, 5, 6]
+    assert all(c.silhouette is not None for c in result.candidates)
+    assert result.k == 4 == max(result.candidates, key=lambda c: c.silhouette).k
+    inertia = [c.inertia for c in result.candidates]
+    assert inertia == sorted(inertia, reverse=True)
+    assert _by_group(con, rows) == {g: {EXPECTED_FOUR[g]} for g in FOUR}
+
+
+def test_k2_gets_two_distinct_best_perks(con):
+    rows = _rows(("packers", "cancellers"))
+    _load(con, rows)
+    _run(con, k=2)
+    assert _by_group(con, rows) == {
+        "packers": {("Heavy packers", "Free checked bag")},
+        "cancellers": {("Frequent cancellers", "No cancellation fees")},
+    }
+
+
+def test_k6_uses_every_perk_and_extras_get_their_best(con):
+    rows = _rows(FOUR + ("extreme_cancellers", "extreme_packers"))
+    _load(con, rows)
+    result = _run(con, k=6)
+    groups = _by_group(con, rows)
+    assert all(len(v) == 1 for v in groups.values())  # each archetype is one segment
+    perk = {g: next(iter(v))[1] for g, v in groups.items()}
+    assert set(perk.values()) == set(p for _, p in EXPECTED_FOUR.values())
+    assert perk["cancellers"] == perk["extreme_cancellers"] == "No cancellation fees"
+    assert perk["packers"] == perk["extreme_packers"] == "Free checked bag"
+    assert perk["hunters"] == "Exclusive discounts" and perk["stayers"] == "One night free hotel with flight"
+    names = [s.segment_name for s in result.segments]
+    assert len(set(names)) == 6
+    # Ids: perk order, then size; equal sizes here so each perk's two segments are adjacent.
+    assert [s.perk for s in result.segments] == [
+        "Free checked bag", "Free checked bag", "No cancellation fees", "No cancellation fees",
+        "Exclusive discounts", "One night free hotel with flight",
+    ]  # fmt: skip
+
+
+def test_demographic_columns_never_reach_the_model(con):
+    assert FEATURES == (
+        "total_sessions", "cancellation_rate", "discount_usage_rate",
+        "total_nights", "total_checked_bags", "total_base_fare",
+    )  # fmt: skip
+    assert FEATURES == gold.SPEC_FEATURES
+    assert set(PROFILE_FEATURES) <= set(gold.FEATURE_COLUMNS)
+    assert not DEMOGRAPHIC_COLUMNS & set(FEATURES)
+    rows = _rows(FOUR)
+    _load(con, rows)
+    plain = _run(con, k=None).to_dict()
+    plain_users = con.execute("SELECT * FROM gold.user_segments ORDER BY user_id").fetchall()
+    # Demographics that split the cohort along a different axis (by row position), strongly.
+    demo = {"gender": "VARCHAR", "age": "INTEGER", "married": "BOOLEAN", "has_children": "BOOLEAN",
+            "home_country": "VARCHAR", "home_airport_lat": "DOUBLE", "rooms": "BIGINT", "seats": "BIGINT"}  # fmt: skip
+    for n, r in enumerate(rows):
+        r |= {"gender": "FM"[n % 2], "age": 18 + 60 * (n % 2), "married": n % 2 == 0, "has_children": n % 3 == 0,
+              "home_country": ("usa", "canada")[n % 2], "home_airport_lat": 10.0 + 50 * (n % 2),
+              "rooms": 1 + 9 * (n % 2), "seats": 1 + 9 * (n % 2)}  # fmt: skip
+    _load(con, rows, extra=demo)
+    assert _run(con, k=None).to_dict() == plain
+    assert con.execute("SELECT * FROM gold.user_segments ORDER BY user_id").fetchall() == plain_users
+
+
+def test_plots_are_valid_pngs_and_diagnostics_are_json(con, tmp_path):
+    _load(con, _rows(FOUR))
+    result = _run(con, plots_dir=tmp_path / "plots")
+    assert set(result.plots) == {"k_selection", "profiles", "projection"}
+    for path in result.plots.values():
+        data = Path(path).read_bytes()
+        assert Path(path).parent == tmp_path / "plots"
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    # With plots a fixed k still fits the range for the elbow picture; k stays 4.
+    assert [c.k for c in result.candidates] == [2, 3, 4, 5, 6] and result.k == 4
+    d = json.loads(json.dumps(result.to_dict()))
+    assert d["sizes"] == {"1": 8, "2": 8, "3": 8, "4": 8}
+    assert d["features"] == list(FEATURES) and d["seed"] == 42
+    assert set(d["scaler"]["mean"]) == set(FEATURES)
+    # log1p then z-score: mean of log1p(total_sessions) over the cohort, by hand.
+    bags = [b + i % 3 for b in (12, 1, 1, 1) for i in range(PER_GROUP)]
+    assert d["scaler"]["mean"]["total_checked_bags"] == pytest.approx(np.mean(np.log1p(bags)))
+    assert d["scaler"]["mean"]["total_sessions"] == pytest.approx(np.log1p(9))
+
+
+def test_written_tables_follow_the_contract(con):
+    _load(con, _rows(FOUR))
+    _run(con)
+    for table in (SEGMENTS, USER_SEGMENTS):
+        described = con.execute(f"DESCRIBE {table.qualified_name}").fetchall()
+        assert [(r[0], r[1], r[2]) for r in described] == [
+            (c.name, c.type, "YES" if c.nullable else "NO") for c in table.columns
+        ]
+    with pytest.raises(duckdb.ConstraintException, match="user_id"):
+        con.execute("INSERT INTO gold.user_segments SELECT * FROM gold.user_segments LIMIT 1")
+
+
+def test_silhouettes_match_scikit_learn():
+    rng = np.random.default_rng(3)
+    points = rng.normal(size=(300, 4))
+    labels = {2: rng.integers(0, 2, 300), 5: rng.integers(0, 5, 300), 9: np.r_[np.arange(8), np.full(292, 8)]}
+    got = silhouettes(points=points, labels=labels, chunk=37)
+    for k, lab in labels.items():
+        assert got[k] == pytest.approx(silhouette_score(points, lab), abs=1e-12)
+    assert silhouettes(points=points, labels={1: np.zeros(300, dtype=int)}) == {1: None}
+
+
+@pytest.mark.parametrize(
+    ("mutate", "kw", "message"),
+    [
+        ("DROP TABLE gold.user_features", {}, r"gold.user_features does not exist: build the gold layer"),
+        ("ALTER TABLE gold.user_features DROP COLUMN bundle_rate", {}, r"lacks column\(s\) \['bundle_rate'\]"),
+        ("UPDATE gold.user_features SET total_base_fare = -5 WHERE user_id = 1037", {},
+         r"total_base_fare is -5.0 for user_id 1037: features must be finite and >= 0"),
+        ("UPDATE gold.user_features SET total_base_fare = 'inf' WHERE user_id = 1074", {},
+         r"total_base_fare is inf for user_id 1074"),
+        ("DELETE FROM gold.user_features WHERE user_id > 1037", {}, r"has 2 users with 2 distinct behaviour profile\(s\); lower k_min"),
+        ("DELETE FROM gold.user_features WHERE user_id > 1111", {"k": 5}, r"k = 5 but gold.user_features has only 4 distinct .* set k to at most 4"),
+    ],
+)  # fmt: skip
+def test_errors_name_what_to_fix(con, mutate, kw, message):
+    _load(con, _rows(FOUR))
+    con.execute(mutate)
+    args = {"k": None, "k_min": 3} | kw
+    with pytest.raises(SegmentationError, match=message):
+        _run(con, **args)
+
+
+def test_null_feature_is_named(con):
+    rows = _rows(FOUR)
+    _load(con, rows, extra={})
+    con.execute("ALTER TABLE gold.user_features ALTER COLUMN cancellation_rate DROP NOT NULL")
+    con.execute("UPDATE gold.user_features SET cancellation_rate = NULL WHERE user_id = 1074")
+    with pytest.raises(SegmentationError, match=r"cancellation_rate is NULL for user_id 1074"):
+        _run(con)

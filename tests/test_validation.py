@@ -1,0 +1,174 @@
+"""Great Expectations gates on real DuckDB files: pass, critical stop, warning, docs, setup errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from traveltide.contract import bronze
+from traveltide.validation import (
+    LayerValidation,
+    SuiteError,
+    ValidationFailed,
+    ValidationSetupError,
+    load_layer_suites,
+    validate_layer,
+)
+from traveltide.validation.suites import DEFAULT_EXPECTATIONS_DIR, LAYERS, contract_tables
+
+HEX = "0123456789abcdef0123456789abcdef"
+
+
+def _create_bronze(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema bronze")
+    for table in bronze.TABLES:
+        cols = ", ".join(f"{c.name} {c.type}" for c in table.columns)
+        con.execute(f"create table {table.qualified_name} ({cols})")
+    # Three users, two sessions each: user 1 books trip 1 (flight + hotel), cancels it later.
+    con.execute(
+        "insert into bronze.users values "
+        "(1, '1990-01-01', 'F', true, false, 'usa', 'boston', 'BOS', 42.36, -71.01, '2022-01-01'),"
+        "(2, '1985-05-05', 'M', false, true, 'canada', 'toronto', 'YYZ', 43.68, -79.63, '2022-02-01'),"
+        "(3, '1970-07-07', 'O', true, true, 'usa', 'denver', 'DEN', 39.86, -104.67, '2022-03-01')"
+    )
+    con.execute(
+        "insert into bronze.sessions values "
+        f"('1-{HEX}', 1, '1-{HEX}', '2023-02-01 10:00', '2023-02-01 10:01', true, false, 0.1, null, true, true, 8, false),"
+        f"('1-{HEX[::-1]}', 1, '1-{HEX}', '2023-02-03 10:00', '2023-02-03 10:01', true, true, null, null, true, true, 3, true),"
+        f"('2-{HEX}', 2, null, '2023-02-01 11:00', '2023-02-01 11:02', false, false, null, null, false, false, 12, false),"
+        f"('2-{HEX[::-1]}', 2, null, '2023-02-02 11:00', '2023-02-02 11:00:30', false, true, null, 0.25, false, false, 4, false),"
+        f"('3-{HEX}', 3, null, '2023-02-01 12:00', '2023-02-01 12:00:10', false, false, null, null, false, false, 1, false),"
+        f"('3-{HEX[::-1]}', 3, null, '2023-02-05 12:00', '2023-02-05 12:00:20', false, false, null, null, false, false, 0, false)"
+    )
+    con.execute(
+        "insert into bronze.flights values "
+        f"('1-{HEX}', 'BOS', 'ottawa', 'YOW', 1, true, '2023-03-01 07:00', '2023-03-05 07:00', 1, 'Air Canada', 45.32, -75.67, 657.64)"
+    )
+    con.execute(
+        "insert into bronze.hotels values "
+        f"('1-{HEX}', 'NH Hotel  - ottawa', 4, 1, '2023-03-01 13:00', '2023-03-05 11:00', 110)"
+    )
+
+
+@pytest.fixture()
+def bronze_db(tmp_path: Path) -> Path:
+    path = tmp_path / "work.duckdb"
+    con = duckdb.connect(str(path))
+    _create_bronze(con)
+    con.close()
+    return path
+
+
+def _alter(path: Path, *statements: str) -> None:
+    con = duckdb.connect(str(path))
+    for statement in statements:
+        con.execute(statement)
+    con.close()
+
+
+def test_clean_bronze_passes_and_docs_name_each_suite(bronze_db: Path, tmp_path: Path) -> None:
+    docs = tmp_path / "data_docs"
+    result = validate_layer(db_path=bronze_db, layer="bronze", docs_dir=docs, run_id="run-1")
+    assert isinstance(result, LayerValidation)
+    assert result.critical_failures == ()
+    assert result.warnings == ()
+    result.raise_for_critical()  # no exception
+    assert result.suites == ("bronze.users", "bronze.sessions", "bronze.flights", "bronze.hotels")
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    for suite in result.suites:
+        assert suite in index
+    summary = result.to_dict()
+    assert summary["success"] is True
+    json.dumps(summary)  # manifest-ready
+    # Contract-generated checks ran for every table: 4 tables x (rows, columns, types).
+    kinds = [o.expectation for o in result.outcomes]
+    assert kinds.count("expect_table_columns_to_match_ordered_list") == 4
+    assert kinds.count("expect_table_row_count_to_be_between") == 4
+
+
+def test_null_key_and_many_duplicates_fail_critical_with_sample(bronze_db: Path, tmp_path: Path) -> None:
+    docs = tmp_path / "data_docs"
+    validate_layer(db_path=bronze_db, layer="bronze", docs_dir=docs, run_id="run-1")
+    pages_before = len(list((docs / "validations").rglob("*.html")))
+    # A NULL user id, and one flight trip duplicated (1 of 2 rows: 50 % >> 1 % tolerance).
+    _alter(
+        bronze_db,
+        "insert into bronze.users values (null, '1999-09-09', 'F', false, false, 'usa', 'reno', 'RNO', 39.5, -119.8, '2022-05-01')",
+        "insert into bronze.flights select * from bronze.flights",
+        "alter table bronze.users alter married type varchar",
+    )
+    result = validate_layer(db_path=bronze_db, layer="bronze", docs_dir=docs, run_id="run-1")
+    failed = {(o.suite, o.expectation, o.column) for o in result.critical_failures}
+    assert failed == {
+        ("bronze.users", "expect_column_values_to_not_be_null", "user_id"),
+        ("bronze.flights", "expect_column_values_to_be_unique", "trip_id"),
+        ("bronze.users", "unexpected_rows_expectation", None),  # the contract's column types
+    }
+    types = next(o for o in result.critical_failures if o.column is None)
+    assert types.sample == (("married", "BOOLEAN", "VARCHAR"),)
+    dup = next(o for o in result.critical_failures if o.column == "trip_id")
+    assert dup.sample == (f"1-{HEX}", f"1-{HEX}")
+    with pytest.raises(ValidationFailed, match=r"(?s)bronze validation failed: 3 critical.*stopped before publishing.*"
+                       r"bronze\.flights\.trip_id: expect_column_values_to_be_unique.*sample \['1-0123"):
+        result.raise_for_critical()
+    assert "bronze.users.user_id: expect_column_values_to_not_be_null" in result.format()
+    # The same run's docs keep the first validation and add the failed one.
+    assert len(list((docs / "validations").rglob("*.html"))) == 2 * pages_before
+
+
+def test_warning_oddities_are_reported_not_critical(bronze_db: Path, tmp_path: Path) -> None:
+    _alter(
+        bronze_db,
+        "update bronze.hotels set nights = -1",  # negative source nights (SPEC §1)
+        "update bronze.flights set seats = 0",  # 0-seat flight
+        # An unknown user's session: silver sets it aside.
+        f"insert into bronze.sessions values ('9-{HEX}', 9, null, '2023-02-01 10:00', '2023-02-01 10:01', false, false, null, null, false, false, 2, false)",
+    )
+    result = validate_layer(db_path=bronze_db, layer="bronze", docs_dir=tmp_path / "docs", run_id="r")
+    assert result.critical_failures == ()
+    warned = {(o.suite, o.column or o.expectation) for o in result.warnings}
+    assert warned == {
+        ("bronze.hotels", "nights"),
+        ("bronze.flights", "seats"),
+        ("bronze.sessions", "unexpected_rows_expectation"),
+    }
+    fk = next(o for o in result.warnings if o.suite == "bronze.sessions")
+    assert fk.observed == 1 and fk.sample == (9,)
+    assert "why:" in result.format()
+    result.raise_for_critical()
+
+
+def test_missing_table_is_a_clear_error(bronze_db: Path, tmp_path: Path) -> None:
+    _alter(bronze_db, "drop table bronze.hotels")
+    with pytest.raises(ValidationSetupError, match=r"has no table bronze\.hotels \(suite .*hotels\.json\): run the step"):
+        validate_layer(db_path=bronze_db, layer="bronze", docs_dir=tmp_path / "docs", run_id="r")
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_every_contract_table_has_a_reviewed_suite(layer: str) -> None:
+    suites = load_layer_suites(layer=layer)  # type: ignore[arg-type]
+    assert [s.table for s in suites] == [t.name for t in contract_tables(layer=layer)]  # type: ignore[arg-type]
+    for suite in suites:
+        raw = json.loads(suite.path.read_text(encoding="utf-8"))
+        assert raw["name"] == suite.name
+        assert all(e["meta"]["severity"] in {"critical", "warning"} and e["meta"]["why"] for e in suite.expectations)
+
+
+def test_suite_without_severity_is_rejected(tmp_path: Path) -> None:
+    folder = tmp_path / "bronze"
+    folder.mkdir()
+    for table in ("users", "sessions", "flights", "hotels"):
+        (folder / f"{table}.json").write_text((DEFAULT_EXPECTATIONS_DIR / "bronze" / f"{table}.json").read_text())
+    (folder / "hotels.json").write_text(json.dumps({"expectations": [{"type": "expect_column_values_to_be_unique", "kwargs": {"column": "trip_id"}}]}))
+    with pytest.raises(SuiteError, match=r"hotels\.json: expectation #1 \(expect_column_values_to_be_unique\) needs meta\.severity"):
+        load_layer_suites(layer="bronze", expectations_dir=tmp_path)
+
+
+def test_importing_the_package_does_not_import_great_expectations() -> None:
+    code = "import sys, traveltide.validation; sys.exit('great_expectations' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -1,0 +1,135 @@
+"""Silver: the four source tables typed, deduplicated and cleaned, with derived columns
+(SPEC §2), plus the account of every bronze row that did not make it into silver.
+
+Source columns keep their bronze names, types and meaning; only hotels' ``nights`` is
+renamed ``nights_reported`` because silver recomputes ``nights``.
+"""
+
+from __future__ import annotations
+
+from traveltide.contract import Column, ForeignKey, Table
+from traveltide.contract import bronze
+
+__all__ = ["TABLES", "USERS", "SESSIONS", "FLIGHTS", "HOTELS", "SET_ASIDE", "SET_ASIDE_REASONS", "by_name"]
+
+# Why a bronze row is not in silver; silver.set_aside holds one count per table and reason.
+SET_ASIDE_REASONS: dict[str, tuple[str, ...]] = {
+    "users": ("null key", "duplicate key"),
+    "sessions": ("null key", "duplicate key", "unknown user"),
+    "flights": ("null key", "duplicate key"),
+    "hotels": ("null key", "duplicate key"),
+}
+
+USERS = Table(
+    layer="silver",
+    name="users",
+    grain="One row per user (user_id unique and not NULL).",
+    primary_key=("user_id",),
+    columns=(
+        *bronze.USERS.columns,
+        Column(
+            "age",
+            "INTEGER",
+            "Age in whole years on the last session day of the data (the latest session_start "
+            "of a known user); NULL when birthdate is NULL.",
+        ),
+    ),
+)
+
+SESSIONS = Table(
+    layer="silver",
+    name="sessions",
+    grain="One row per session of a known user (session_id unique and not NULL).",
+    primary_key=("session_id",),
+    foreign_keys=(ForeignKey(("user_id",), "users", ("user_id",)),),
+    columns=(
+        *bronze.SESSIONS.columns,
+        Column(
+            "session_type",
+            "VARCHAR",
+            "'cancellation' when cancellation is true; else 'booking' when trip_id is set; "
+            "else 'browse'.",
+            nullable=False,
+        ),
+        Column(
+            "session_seconds",
+            "DOUBLE",
+            "session_end − session_start in seconds (fractions kept); NULL when either is NULL.",
+        ),
+    ),
+)
+
+FLIGHTS = Table(
+    layer="silver",
+    name="flights",
+    grain="One row per trip with a flight (trip_id unique and not NULL).",
+    primary_key=("trip_id",),
+    columns=bronze.FLIGHTS.columns,
+)
+
+_H = bronze.HOTELS.column
+HOTELS = Table(
+    layer="silver",
+    name="hotels",
+    grain="One row per trip with a hotel stay (trip_id unique and not NULL).",
+    primary_key=("trip_id",),
+    columns=(
+        _H("trip_id"),
+        _H("hotel_name"),
+        Column(
+            "hotel_brand",
+            "VARCHAR",
+            "Brand: hotel_name before the first ' - ', trimmed (removes the double space of 8 "
+            "brands); the whole trimmed name when there is no ' - '.",
+        ),
+        Column(
+            "hotel_city",
+            "VARCHAR",
+            "City (lowercase): hotel_name after the first ' - ', trimmed; NULL when there is no ' - '.",
+        ),
+        Column(
+            "nights_reported",
+            "INTEGER",
+            "Nights as computed by the source (the export's 'nights'; can be 0 or negative).",
+        ),
+        Column(
+            "nights",
+            "INTEGER",
+            "Clean nights: max(0, check_out date − check_in date + 1 if check_out time is after "
+            "12:00); NULL when either time is NULL.",
+        ),
+        _H("rooms"),
+        _H("check_in_time"),
+        _H("check_out_time"),
+        _H("hotel_per_room_usd"),
+    ),
+)
+
+SET_ASIDE = Table(
+    layer="silver",
+    name="set_aside",
+    grain="One row per silver table and reason a bronze row was left out of silver.",
+    primary_key=("table_name", "reason"),
+    columns=(
+        Column("table_name", "VARCHAR", "Silver table: users, sessions, flights or hotels.", nullable=False),
+        Column(
+            "reason",
+            "VARCHAR",
+            "'null key': primary key is NULL; 'duplicate key': a further row with an existing "
+            "primary key (one row per key is kept); 'unknown user': a session whose user_id is "
+            "NULL or not in silver.users.",
+            nullable=False,
+        ),
+        Column("rows", "BIGINT", "Bronze rows left out for this reason (0 when none).", nullable=False),
+    ),
+)
+
+TABLES: tuple[Table, ...] = (USERS, SESSIONS, FLIGHTS, HOTELS, SET_ASIDE)
+
+
+def by_name(name: str) -> Table:
+    """The silver table called ``name``."""
+    for t in TABLES:
+        if t.name == name:
+            return t
+    raise KeyError(f"no silver table {name!r}; expected one of {[t.name for t in TABLES]}")

@@ -1,0 +1,201 @@
+"""The run report's own charts, as PNG files a marketing lead can read.
+
+Drawn with matplotlib's object API on the Agg canvas, like ``traveltide.plots``, and with
+its :data:`~traveltide.plots.PERK_COLORS`, so a perk has the same colour in the report, in
+the segmentation diagnostics and in every chart here. Every chart has a title, labelled
+axes with units, and names perks in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from traveltide.plots import PERK_COLORS
+
+__all__ = ["FEATURE_LABELS", "plot_funnel", "plot_segment_sizes", "plot_segment_profiles", "plot_perk_fit"]
+
+_DPI = 110
+_GREY = "#8c8c8c"
+
+# How each behaviour feature is said on a chart: (label, unit, shown as a percentage).
+FEATURE_LABELS: dict[str, tuple[str, str, bool]] = {
+    "total_sessions": ("Sessions", "sessions per user", False),
+    "cancellation_rate": ("Cancellation rate", "% of sessions", True),
+    "discount_usage_rate": ("Discount use", "% of sessions", True),
+    "total_nights": ("Hotel nights", "nights per user", False),
+    "total_checked_bags": ("Checked bags", "bags per user", False),
+    "total_base_fare": ("Flight spend", "USD per user", False),
+    "bags_per_flight": ("Bags per flight", "bags per flight trip", False),
+    "avg_discount_amount": ("Discount size", "% off when used", True),
+    "bundle_rate": ("Flight + hotel bundles", "% of booked trips", True),
+    "nights_per_hotel_trip": ("Nights per stay", "nights per hotel trip", False),
+}
+
+
+def _label(feature: str) -> tuple[str, str, bool]:
+    return FEATURE_LABELS.get(feature, (feature.replace("_", " ").capitalize(), "", False))
+
+
+def _fmt(value: float, *, percent: bool) -> str:
+    if percent:
+        return f"{value:.0%}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
+
+
+def plot_funnel(*, path: Path, steps: Sequence[tuple[str, int]]) -> Path:
+    """Horizontal funnel: each step's users, and its share of the first step."""
+    labels = [s for s, _ in steps]
+    values = np.array([v for _, v in steps], dtype=float)
+    fig = Figure(figsize=(8, 0.7 + 0.6 * len(steps)))
+    ax = fig.add_subplot()
+    y = np.arange(len(steps))
+    ax.barh(y, values, color=["#c6dbef", "#6baed6", "#2171b5"][: len(steps)], edgecolor="white")
+    top = values[0] if len(values) and values[0] else 1.0
+    for i, v in enumerate(values):
+        ax.text(v, i, f"  {v:,.0f} ({v / top:.1%})", va="center", fontsize=9)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.35)
+    ax.set_xlabel("users")
+    ax.set_title("From all users to the cohort that is segmented", fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=_DPI)
+    return path
+
+
+def plot_segment_sizes(*, path: Path, names: Sequence[str], perks: Sequence[str], users: Sequence[int]) -> Path:
+    """One bar per segment, coloured by its perk, labelled with users and share of the cohort."""
+    counts = np.array(users, dtype=float)
+    total = counts.sum() or 1.0
+    fig = Figure(figsize=(8, 0.9 + 0.55 * len(names)))
+    ax = fig.add_subplot()
+    y = np.arange(len(names))
+    ax.barh(y, counts, color=[PERK_COLORS[p] for p in perks], edgecolor="white")
+    for i, c in enumerate(counts):
+        ax.text(c, i, f"  {c:,.0f} users ({c / total:.0%})", va="center", fontsize=9)
+    ax.set_yticks(y, [f"{n}\n→ {p}" for n, p in zip(names, perks, strict=True)], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, counts.max(initial=1.0) * 1.45)
+    ax.set_xlabel("cohort users in the segment")
+    ax.set_title("Segment sizes (colour = perk offered)", fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=_DPI)
+    return path
+
+
+def plot_segment_profiles(
+    *,
+    path: Path,
+    features: Sequence[str],
+    names: Sequence[str],
+    perks: Sequence[str],
+    segment_means: np.ndarray,
+    cohort_means: np.ndarray,
+) -> Path:
+    """One panel per segment: each feature's segment mean as % of the cohort mean, values written on.
+
+    A bar longer than the 100 % line means the segment does more of it than the average
+    cohort user; the written value is the segment's own mean in the feature's unit.
+    """
+    seg = np.asarray(segment_means, dtype=float)
+    coh = np.asarray(cohort_means, dtype=float)
+    index = np.divide(seg, coh, out=np.ones_like(seg), where=coh != 0) * 100.0
+    k, f = index.shape
+    cols = 2 if k > 1 else 1
+    rows = int(np.ceil(k / cols))
+    fig = Figure(figsize=(11, 0.8 + rows * (0.9 + 0.38 * f)))
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
+    xmax = max(200.0, float(np.nanmax(index, initial=0.0)) * 1.3)
+    labels = []
+    for feat in features:
+        name, unit, _ = _label(feat)
+        labels.append(f"{name}\n({unit})" if unit else name)
+    y = np.arange(f)
+    for s in range(rows * cols):
+        ax = axes[s // cols][s % cols]
+        if s >= k:
+            ax.set_visible(False)
+            continue
+        ax.barh(y, index[s], color=PERK_COLORS[perks[s]], edgecolor="white")
+        ax.axvline(100.0, color="black", linewidth=1)
+        for j, feat in enumerate(features):
+            pct = _label(feat)[2]
+            ax.text(
+                min(index[s, j], xmax) + xmax * 0.01,
+                j,
+                f"{_fmt(seg[s, j], percent=pct)} vs {_fmt(coh[j], percent=pct)}",
+                va="center",
+                fontsize=7,
+            )
+        ax.set_yticks(y, labels if s % cols == 0 else [""] * f, fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xlim(0, xmax)
+        ax.set_title(f"{names[s]} → {perks[s]}", fontsize=9, color=PERK_COLORS[perks[s]], fontweight="bold")
+        if s // cols == rows - 1 or s + cols >= k:
+            ax.set_xlabel("segment mean as % of cohort mean (100 % = cohort average)", fontsize=8)
+            ax.tick_params(axis="x", labelbottom=True)
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.suptitle("Segment profiles against the whole cohort (labels: segment mean vs cohort mean)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=_DPI)
+    return path
+
+
+def plot_perk_fit(
+    *,
+    path: Path,
+    perks: Sequence[str],
+    assigned_scores: np.ndarray,
+    runner_up_gaps: np.ndarray,
+    close: float,
+) -> Path:
+    """Left: each perk's users by fit score (0-100). Right: lead of the assigned perk over the runner-up."""
+    perks_arr = np.asarray(perks)
+    scores = np.asarray(assigned_scores, dtype=float)
+    gaps = np.asarray(runner_up_gaps, dtype=float)
+    order = list(dict.fromkeys(p for p in PERK_COLORS if p in set(perks_arr)))
+    fig = Figure(figsize=(11, 4.2))
+    left, right = fig.subplots(1, 2)
+    bins = np.linspace(0, 100, 21)
+    left.hist(
+        [scores[perks_arr == p] for p in order],
+        bins=bins,
+        stacked=True,
+        color=[PERK_COLORS[p] for p in order],
+        label=order,
+        edgecolor="white",
+    )
+    left.axvline(50, color="black", linewidth=1, linestyle="--", label="cohort average (50)")
+    left.set_xlabel("fit score of the perk the user gets (0-100, percentile of its drivers)")
+    left.set_ylabel("users")
+    left.set_title("How well each user's perk fits them", fontsize=10)
+    left.legend(fontsize=7, loc="upper left")
+    top = max(float(np.max(gaps, initial=0.0)), close) + 5
+    low = min(float(np.min(gaps, initial=0.0)), 0.0) - 5
+    gap_bins = np.arange(np.floor(low / 5) * 5, np.ceil(top / 5) * 5 + 5, 5)
+    right.hist(
+        [gaps[perks_arr == p] for p in order],
+        bins=gap_bins,
+        stacked=True,
+        color=[PERK_COLORS[p] for p in order],
+        edgecolor="white",
+    )
+    right.axvspan(gap_bins[0], close, color=_GREY, alpha=0.2, label=f"runner-up within {close:g} points")
+    right.set_xlabel("assigned perk's score minus runner-up perk's score (points)")
+    right.set_ylabel("users")
+    share = float(np.mean(gaps <= close)) if len(gaps) else 0.0
+    right.set_title(f"Runner-up perk close (≤ {close:g} points) for {share:.0%} of users", fontsize=10)
+    right.legend(fontsize=7, loc="upper right")
+    for ax in (left, right):
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=_DPI)
+    return path

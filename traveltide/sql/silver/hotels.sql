@@ -1,0 +1,56 @@
+-- One row per trip with a hotel stay (trip_id unique and not NULL), typed, with hotel_brand,
+-- hotel_city, the source's nights_reported and clean nights.
+-- Rows without trip_id ('null key') and further rows of a trip_id ('duplicate key': the
+-- first in column order, NULLs last, is kept) are counted in silver.set_aside.
+-- hotel_name is '<Brand> - <city>'; 8 brands carry a trailing space ('NH Hotel  - ottawa'),
+-- so the name is split at the first ' - ' and both parts are trimmed ('Shangri-La' keeps its
+-- hyphen). nights = max(0, check_out date - check_in date + 1 if check_out time > 12:00):
+-- check-out is at 11:00 with one hour of grace; a later check-out costs one more night.
+with
+
+source as (
+    select * from bronze.hotels
+),
+
+deduplicated as (
+    select *
+    from source
+    where trip_id is not null
+    qualify row_number() over (
+        partition by trip_id
+        order by hotel_name, nights, rooms, check_in_time, check_out_time, hotel_per_room_usd
+    ) = 1
+),
+
+split_names as (
+    select
+        *,
+        strpos(hotel_name, ' - ') as separator_at
+    from deduplicated
+),
+
+final as (
+    select
+        trip_id,
+        hotel_name,
+        nullif(trim(case when separator_at > 0 then left(hotel_name, separator_at - 1) else hotel_name end), '')
+            as hotel_brand,
+        case when separator_at > 0 then nullif(trim(substr(hotel_name, separator_at + 3)), '') end
+            as hotel_city,
+        nights as nights_reported,
+        cast(
+            greatest(
+                0,
+                date_diff('day', check_in_time::date, check_out_time::date)
+                + case when check_out_time::time > time '12:00:00' then 1 else 0 end
+            )
+            as integer
+        ) as nights,
+        rooms,
+        check_in_time,
+        check_out_time,
+        hotel_per_room_usd
+    from split_names
+)
+
+select * from final

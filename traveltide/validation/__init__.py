@@ -1,0 +1,20 @@
+"""Great Expectations gates for every layer: suites in ``expectations/``, run where the data
+lives (DuckDB), summarised for the terminal and the manifest, with Data Docs per run.
+
+Importing this package does not import Great Expectations (3.5 s); :func:`validate_layer` does.
+"""
+
+from traveltide.validation.run import ValidationSetupError, validate_layer
+from traveltide.validation.suites import Suite, SuiteError, load_layer_suites
+from traveltide.validation.summary import ExpectationOutcome, LayerValidation, ValidationFailed
+
+__all__ = [
+    "validate_layer",
+    "LayerValidation",
+    "ExpectationOutcome",
+    "ValidationFailed",
+    "ValidationSetupError",
+    "Suite",
+    "SuiteError",
+    "load_layer_suites",
+]
