@@ -16,13 +16,20 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from traveltide import __version__, pipeline
+from traveltide.download import DownloadError
 from traveltide.publish import exports_lock
 from traveltide.settings import Settings, load_settings
 
 __all__ = ["traveltide_mart", "run_flow", "serve", "RunResult"]
 
 
-@task(name="fetch", retries=2, retry_delay_seconds=10)
+def _transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry the fetch only when the source may come back (not for a 404 or a bad file)."""
+    exc = state.result(raise_on_failure=False)
+    return isinstance(exc, DownloadError) and exc.transient
+
+
+@task(name="fetch", retries=2, retry_delay_seconds=60, retry_condition_fn=_transient)
 def fetch(settings: Settings) -> dict[str, Any]:
     return pipeline.step_fetch(settings=settings)
 
@@ -139,12 +146,15 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
                 "segments": segments,
                 "validation": checks,
                 "extract": extracted,
-                "timings_seconds": timings,
+                "timings_seconds": dict(timings),  # publish, still to come, is printed only
             }
             _timed(timings, "publish", publish, paths=paths, manifest=manifest)
-        except BaseException:
+        except BaseException as exc:
             pipeline.discard_run(paths=paths)
-            raise
+            explained = pipeline.explain_failure(exc=exc, paths=paths)
+            if explained is exc:
+                raise
+            raise explained from exc
     _artifacts(manifest)
     return manifest
 

@@ -17,3 +17,39 @@ for key in [k for k in os.environ if k.startswith("TRAVELTIDE_")]:
 from traveltide.quiet import configure_environment  # noqa: E402
 
 configure_environment(project_dir=_HOME)
+
+
+# --- Fixtures shared by the end-to-end tests (Prefect harness, one generated sample) ---
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def harness():
+    """A temporary Prefect API for the whole session (starting one costs 10-20 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory) -> Path:
+    """A small generated bronze folder (6,000 users, a cohort of about 170)."""
+    from traveltide.sample import write_sample
+
+    out = tmp_path_factory.mktemp("bronze")
+    write_sample(out=out, users=6000, seed=11)
+    return out
+
+
+@pytest.fixture(scope="session")
+def good_run(harness, sample_dir, tmp_path_factory):
+    """One successful flow run on the sample: (exports folder, manifest)."""
+    from flows.traveltide_flow import traveltide_mart
+
+    tmp = tmp_path_factory.mktemp("run")
+    manifest = traveltide_mart(
+        overrides={"source": str(sample_dir), "exports": str(tmp / "exports"), "cache_dir": str(tmp / "cache")}
+    )
+    return tmp / "exports", manifest

@@ -100,8 +100,9 @@ def test_gzip_payload_is_kept_as_sent(server, tmp_path):
 
 def test_404_is_not_retried_and_names_the_url(server, tmp_path):
     url = server.url("/gone.csv")
-    with pytest.raises(DownloadError, match=rf"{url}: HTTP 404 Not Found; check the address in settings\.urls"):
+    with pytest.raises(DownloadError, match=rf"{url}: HTTP 404 Not Found; check the address in settings\.urls") as err:
         fetch(server, "/gone.csv", tmp_path)
+    assert not err.value.transient  # the scheduler must not retry a missing file
     assert len(server.gets("/gone.csv")) == 1
     assert not (tmp_path / "gone.csv").exists()
 
@@ -117,8 +118,9 @@ def test_500_then_success_is_retried(server, tmp_path):
 
 def test_500_until_attempts_run_out(server, tmp_path):
     server.status("/users.csv", 503)
-    with pytest.raises(DownloadError, match=r"/users\.csv: HTTP 503 .*gave up after 2 attempt\(s\)"):
+    with pytest.raises(DownloadError, match=r"/users\.csv: HTTP 503 .*gave up after 2 attempt\(s\)") as err:
         fetch(server, "/users.csv", tmp_path, attempts=2)
+    assert err.value.transient  # worth another try later
     assert len(server.gets("/users.csv")) == 2
 
 

@@ -105,5 +105,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def console_main() -> None:
+    """Console-script entry: exit with ``main``'s code, skipping interpreter teardown.
+
+    Exit handlers still run (they stop Prefect's temporary server); the teardown that is
+    skipped only makes DuckDB's bindings print "nanobind: leaked ..." lines about objects
+    that Great Expectations' caches hold at exit, which would bury the run's last message.
+    """
+    import atexit
+    import os
+
+    code = main()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
     sys.exit(main())

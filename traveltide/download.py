@@ -29,7 +29,15 @@ _CHUNK = 1 << 20
 
 
 class DownloadError(RuntimeError):
-    """A download failed; the message names the URL, what happened and what to do."""
+    """A download failed; the message names the URL, what happened and what to do.
+
+    ``transient`` is true when every attempt failed for a reason that may pass (server
+    error, timeout, connection): a scheduler may try the whole fetch again later.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class _Retryable(Exception):
@@ -256,4 +264,4 @@ def download(
                 if progress:
                     progress(f"{url}: {last}; retrying in {delay:g} s (attempt {attempt + 1} of {attempts})")
                 time.sleep(delay)
-    raise DownloadError(f"{url}: {last} (gave up after {attempts} attempt(s))")
+    raise DownloadError(f"{url}: {last} (gave up after {attempts} attempt(s))", transient=True)

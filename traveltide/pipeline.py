@@ -7,6 +7,7 @@ Each step returns a JSON-ready dict for the manifest.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import uuid
@@ -33,6 +34,7 @@ __all__ = [
     "step_extract",
     "step_publish",
     "discard_run",
+    "explain_failure",
 ]
 
 EXTRACT_NAME = "traveltide.hyper"
@@ -41,6 +43,10 @@ MANIFEST_NAME = "manifest.json"
 
 class EmptyCohortError(RuntimeError):
     """No user meets the cohort rule: nothing to segment, nothing is published."""
+
+
+class DiskFullError(RuntimeError):
+    """The disk filled up while the run was writing; nothing was published."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ def step_fetch(*, settings: Settings) -> dict[str, Any]:
         "files": [
             {
                 "table": f.table,
-                "path": str(f.path),
+                "path": str(f.path.resolve()),
                 "origin": f.origin,
                 "size": f.size,
                 "sha256": f.sha256,
@@ -119,7 +125,13 @@ def step_bronze(*, paths: RunPaths, fetched: dict[str, Any]) -> dict[str, Any]:
     files = {f["table"]: Path(f["path"]) for f in fetched["files"]}
     with _connect(paths) as con:
         report = load_bronze(con=con, files=files)
-    return report.to_dict()
+        # The first rejected lines, so the manifest alone tells an operator what to fix.
+        sample = con.execute(
+            "select table_name, line, column_name, reason from bronze.rejects "
+            "order by table_name, line limit 20"
+        ).fetchall()
+    keys = ("table", "line", "column", "reason")
+    return {**report.to_dict(), "rejects_sample": [dict(zip(keys, row, strict=True)) for row in sample]}
 
 
 def step_validate(*, paths: RunPaths, layer: str) -> dict[str, Any]:
@@ -128,8 +140,10 @@ def step_validate(*, paths: RunPaths, layer: str) -> dict[str, Any]:
 
     result = validate_layer(db_path=paths.db, layer=layer, docs_dir=paths.staging / "data_docs", run_id=paths.run_id)
     print(result.format())
-    result.raise_for_critical()
-    return result.to_dict()
+    # The docs are published with the run, also when it fails: point at where readers find them.
+    docs = paths.exports / "data_docs" / "index.html"
+    result.raise_for_critical(docs=docs)
+    return {**result.to_dict(), "docs": str(docs)}
 
 
 def step_silver(*, paths: RunPaths) -> dict[str, Any]:
@@ -231,9 +245,36 @@ def discard_run(*, paths: RunPaths) -> None:
     from traveltide.publish import publish_staging
 
     docs = paths.staging / "data_docs"
-    if docs.is_dir():
-        keep = paths.staging.with_name(paths.staging.name + "-docs")
-        keep.mkdir()
-        os.replace(docs, keep / "data_docs")
-        publish_staging(staging=keep, exports=paths.exports)
-    shutil.rmtree(paths.staging, ignore_errors=True)
+    try:
+        if docs.is_dir():
+            keep = paths.staging.with_name(paths.staging.name + "-docs")
+            keep.mkdir()
+            os.replace(docs, keep / "data_docs")
+            publish_staging(staging=keep, exports=paths.exports)
+    except OSError as exc:  # e.g. a full disk: the failure itself matters more than its docs
+        print(f"could not publish the data docs of the failed run: {exc}")
+    finally:
+        for leftover in paths.exports.glob(paths.staging.name + "*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        if "no space left on device" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def explain_failure(*, exc: BaseException, paths: RunPaths) -> BaseException:
+    """The exception to show the operator: a full disk becomes one plain sentence."""
+    if _is_disk_full(exc):
+        return DiskFullError(
+            f"the disk holding {paths.exports} or {paths.work} is full; the run stopped and "
+            f"nothing was published (the previous extract is unchanged). Free some space or "
+            f"point --exports / cache_dir at a larger disk, then run again. ({exc})"
+        )
+    return exc

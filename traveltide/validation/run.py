@@ -56,6 +56,7 @@ def validate_layer(
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     from traveltide.validation.gx_duckdb import add_duckdb_datasource
+    from traveltide.validation.offline_docs import localize_data_docs
 
     context = gx.get_context(mode="ephemeral", project_config=_project_config(docs_dir=docs_dir))
     datasource = add_duckdb_datasource(context=context, name=f"traveltide_{layer}", db_path=Path(db_path), schema=layer)
@@ -86,6 +87,7 @@ def validate_layer(
         site_names=[SITE_NAME],
         resource_identifiers=[*result.run_results, *(ExpectationSuiteIdentifier(name=s.name) for s in suites)],
     )
+    localize_data_docs(docs_dir=docs_dir)  # the pages load their CSS/JS from CDNs: vendored copies instead
 
     outcomes: list[ExpectationOutcome] = []
     pending: dict[int, str] = {}  # outcome index -> failed SQL expectation, {batch} filled in
@@ -108,7 +110,11 @@ def validate_layer(
 
 
 def _project_config(*, docs_dir: Path) -> Any:
-    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
     config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False))
     # Results persist on disk so later layers' docs still list earlier layers' runs.
@@ -125,6 +131,8 @@ def _project_config(*, docs_dir: Path) -> Any:
         }
     }
     config.analytics_enabled = False
+    # The run prints its own one-line summary per layer; GX's metric progress bars are noise.
+    config.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return config
 
 

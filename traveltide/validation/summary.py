@@ -68,6 +68,7 @@ class LayerValidation:
             "success": self.success,
             "suites": list(self.suites),
             "expectations": len(self.outcomes),
+            "passed": sum(o.success for o in self.outcomes),
             "critical_failures": len(self.critical_failures),
             "warnings": len(self.warnings),
             "seconds": round(self.seconds, 3),
@@ -90,15 +91,18 @@ class LayerValidation:
         lines += [f"  warning  {o.describe()}  (why: {o.why})" for o in self.warnings]
         return "\n".join(lines)
 
-    def raise_for_critical(self) -> None:
-        """Raise :class:`ValidationFailed` naming each failed critical expectation."""
+    def raise_for_critical(self, *, docs: Path | None = None) -> None:
+        """Raise :class:`ValidationFailed` naming each failed critical expectation.
+
+        ``docs`` is where readers will find the Data Docs (the run publishes them there).
+        """
         if not self.critical_failures:
             return
         failures = "\n".join(f"  - {o.describe()}" for o in self.critical_failures)
         raise ValidationFailed(
             f"{self.layer} validation failed: {len(self.critical_failures)} critical expectation(s); "
             f"the run stopped before publishing (the previous extract stays).\n{failures}\n"
-            f"Details: {self.docs_index}"
+            f"Details: {docs or self.docs_index}"
         )
 
 

@@ -1,0 +1,371 @@
+"""The run report and the Data Docs, opened in headless Chromium as a reviewer would.
+
+A small real run is built (bronze rows validated by Great Expectations into Data Docs,
+synthetic user features segmented by ``traveltide.segments`` with its diagnostic plots,
+then the report), laid out like a published exports folder. Each page is loaded from a
+file:// URL through the DevTools protocol over a pipe (no port, no extra dependency);
+the test fails on console errors, broken images, links to missing files inside the
+exports folder, and any attempt to reach the network (every http(s) request is blocked
+and recorded). A full-page screenshot of each page is saved in the test's tmp folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import queue
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pytest
+from bronze_builder import create_bronze, insert_rows
+
+from traveltide.contract.segments import PROFILE_FEATURES
+from traveltide.perks import DRIVER_FEATURES
+from traveltide.report import write_report
+
+pytestmark = pytest.mark.browser
+
+INSTALL = "apt-get update && apt-get install -y chromium"
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--remote-debugging-pipe",
+)
+WIDTH = 1280
+MAX_SHOT_HEIGHT = 12_000
+TIMEOUT = 60.0
+
+# What the page holds, gathered in the page itself after it loaded.
+_INVENTORY = """JSON.stringify({
+  images: [...document.images].map(i => ({src: i.currentSrc || i.src, ok: i.complete && i.naturalWidth > 0})),
+  links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+  resources: [...document.querySelectorAll('script[src], link[href], iframe[src]')].map(e => e.src || e.href),
+  ids: [...document.querySelectorAll('[id]')].map(e => e.id),
+  visible: document.body ? document.body.innerText : '',
+})"""
+
+
+def chromium_binary() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail(f"headless Chromium is needed for the browser test and was not found on PATH; install it with: {INSTALL}")
+    return found
+
+
+class DevTools:
+    """A minimal DevTools-protocol client over Chromium's --remote-debugging-pipe (fds 3 and 4)."""
+
+    def __init__(self, *, binary: str, profile: Path) -> None:
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+
+        def wire_pipes() -> None:  # in the child, before exec: its fd 3 reads, fd 4 writes
+            a, b = os.dup(to_browser_r), os.dup(from_browser_w)
+            os.dup2(a, 3)
+            os.dup2(b, 4)
+
+        self.proc = subprocess.Popen(
+            [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=False,
+            preexec_fn=wire_pipes,  # noqa: PLW1509 (no threads started yet in this helper)
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._next = 0
+        self._inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.events: list[dict[str, Any]] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        buffer = b""
+        while chunk := os.read(self._from_browser, 1 << 16):
+            buffer += chunk
+            *messages, buffer = buffer.split(b"\0")
+            for m in messages:
+                self._inbox.put(json.loads(m))
+        self._inbox.put(None)
+
+    def send(self, method: str, params: dict[str, Any] | None = None, *, session: str | None = None) -> dict[str, Any]:
+        """Send one command and return its result; events that arrive meanwhile are kept."""
+        self._next += 1
+        mine = self._next
+        message: dict[str, Any] = {"id": mine, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            reply = self._receive(deadline, what=method)
+            if reply.get("id") == mine:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+
+    def wait_for(self, method: str, *, seconds: float) -> None:
+        """Handle events until ``method`` arrives (or ``seconds`` pass: fail)."""
+        deadline = time.monotonic() + seconds
+        while self._receive(deadline, what=method).get("method") != method:
+            pass
+
+    def settle(self, *, seconds: float) -> None:
+        """Handle events for ``seconds`` (late console messages, blocked requests)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                self._handle(self._inbox.get(timeout=max(0.01, deadline - time.monotonic())))
+            except queue.Empty:
+                return
+
+    def _receive(self, deadline: float, *, what: str) -> dict[str, Any]:
+        try:
+            message = self._inbox.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            pytest.fail(f"Chromium did not answer {what} within {TIMEOUT:.0f} s")
+        return self._handle(message)
+
+    def _handle(self, message: dict[str, Any] | None) -> dict[str, Any]:
+        if message is None:
+            pytest.fail(f"Chromium exited (code {self.proc.poll()}) while the test talked to it")
+        if message.get("method") == "Fetch.requestPaused":  # the network is off limits: refuse, record
+            self.events.append(message)
+            params = {"requestId": message["params"]["requestId"], "errorReason": "BlockedByClient"}
+            self._next += 1
+            out = {"id": self._next, "method": "Fetch.failRequest", "params": params, "sessionId": message["sessionId"]}
+            os.write(self._to_browser, json.dumps(out).encode() + b"\0")
+        elif "method" in message:
+            self.events.append(message)
+        return message
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close")
+        except (RuntimeError, OSError, pytest.fail.Exception):
+            pass
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self._to_browser)
+
+
+def open_page(tools: DevTools, *, url: str, screenshot: Path) -> dict[str, Any]:
+    """Load ``url`` in a fresh tab; return its inventory, console errors and blocked requests."""
+    target = tools.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+    session = tools.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+    tools.events.clear()
+    for method in ("Page.enable", "Runtime.enable", "Log.enable"):
+        tools.send(method, session=session)
+    tools.send("Fetch.enable", {"patterns": [{"urlPattern": "http://*"}, {"urlPattern": "https://*"}]}, session=session)
+    metrics = {"width": WIDTH, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+    tools.send("Emulation.setDeviceMetricsOverride", metrics, session=session)
+    tools.send("Page.navigate", {"url": url}, session=session)
+    tools.wait_for("Page.loadEventFired", seconds=TIMEOUT)
+    tools.settle(seconds=1.0)
+    found = json.loads(
+        tools.send("Runtime.evaluate", {"expression": _INVENTORY, "returnByValue": True}, session=session)["result"]["value"]
+    )
+    height = int(tools.send("Page.getLayoutMetrics", session=session)["cssContentSize"]["height"])
+    clip = {"x": 0, "y": 0, "width": WIDTH, "height": min(height, MAX_SHOT_HEIGHT), "scale": 1}
+    shot = tools.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}, session=session)
+    screenshot.write_bytes(base64.b64decode(shot["data"]))
+    tools.settle(seconds=0.2)
+    errors = []
+    for e in tools.events:
+        p = e.get("params", {})
+        if e["method"] == "Runtime.exceptionThrown":
+            errors.append(f"exception: {p['exceptionDetails'].get('exception', {}).get('description') or p['exceptionDetails']['text']}")
+        elif e["method"] == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+            errors.append("console." + p["type"] + ": " + " ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
+        elif e["method"] == "Log.entryAdded" and p["entry"]["level"] == "error":
+            errors.append(f"log: {p['entry']['text']} {p['entry'].get('url', '')}".strip())
+    blocked = [e["params"]["request"]["url"] for e in tools.events if e["method"] == "Fetch.requestPaused"]
+    tools.send("Target.closeTarget", {"targetId": target})
+    return {**found, "errors": errors, "blocked": blocked, "height": height}
+
+
+def broken_local_refs(page: Path, found: dict[str, Any], *, exports: Path) -> list[str]:
+    """Images that did not load, and file:// links or resources that leave ``exports`` or miss their file."""
+    broken = [f"image did not load: {i['src']}" for i in found["images"] if not i["ok"] and i["src"].startswith("file:")]
+    for ref in found["links"] + found["resources"] + [i["src"] for i in found["images"]]:
+        url = urlparse(ref)
+        if url.scheme in ("http", "https", "mailto", "data", "javascript"):
+            continue
+        if url.scheme != "file":
+            broken.append(f"unexpected link {ref}")
+            continue
+        target = Path(unquote(url.path))
+        if target == page and url.fragment and url.fragment not in found["ids"]:
+            broken.append(f"anchor #{url.fragment} has no element")
+        elif not target.resolve().is_relative_to(exports.resolve()):
+            broken.append(f"link leaves the exports folder: {ref}")
+        elif not target.exists():
+            broken.append(f"link to a missing file: {ref}")
+    return broken
+
+
+def _synthetic_features(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """300 users in four obvious behaviour groups: packers, cancellers, discount hunters, long stays."""
+    n = 75
+    cols = {f: [] for f in dict.fromkeys(PROFILE_FEATURES + DRIVER_FEATURES)}
+    for group in range(4):
+        cols["total_sessions"].append(rng.integers(7, 14, n))
+        cols["cancellation_rate"].append(rng.uniform(0.25, 0.4, n) if group == 1 else rng.uniform(0, 0.05, n))
+        cols["discount_usage_rate"].append(rng.uniform(0.6, 0.9, n) if group == 2 else rng.uniform(0, 0.2, n))
+        cols["avg_discount_amount"].append(rng.uniform(0.2, 0.3, n) if group == 2 else rng.uniform(0.05, 0.1, n))
+        cols["total_nights"].append(rng.integers(15, 25, n) if group == 3 else rng.integers(0, 6, n))
+        cols["nights_per_hotel_trip"].append(rng.uniform(5, 8, n) if group == 3 else rng.uniform(0, 3, n))
+        cols["bundle_rate"].append(rng.uniform(0.7, 1, n) if group == 3 else rng.uniform(0, 0.4, n))
+        cols["total_checked_bags"].append(rng.integers(5, 9, n) if group == 0 else rng.integers(0, 2, n))
+        cols["bags_per_flight"].append(rng.uniform(1.5, 2.5, n) if group == 0 else rng.uniform(0, 0.5, n))
+        cols["total_base_fare"].append(rng.uniform(800, 3000, n))
+    return {f: np.concatenate(v).astype(float) for f, v in cols.items()}
+
+
+def build_exports(root: Path) -> tuple[Path, Path]:
+    """A run's exports folder with data_docs/ (bronze validated), plots/ and report/; returns (exports, db)."""
+    from traveltide.segments import segment_users
+    from traveltide.validation import validate_layer
+
+    exports, db = root / "exports", root / "run.duckdb"
+    exports.mkdir()
+    with duckdb.connect(str(db)) as con:
+        create_bronze(con=con)
+        insert_rows(con=con, table="users", rows=[
+            {"user_id": 1, "birthdate": datetime(1990, 5, 1).date(), "gender": "F", "married": False, "has_children": False,
+             "home_country": "usa", "home_city": "boston", "home_airport": "BOS", "home_airport_lat": 42.364,
+             "home_airport_lon": -71.005, "sign_up_date": datetime(2022, 3, 1).date()},
+        ])  # fmt: skip
+        insert_rows(con=con, table="sessions", rows=[
+            {"session_id": "1-" + "a" * 32, "user_id": 1, "trip_id": None, "session_start": datetime(2023, 2, 1, 10),
+             "session_end": datetime(2023, 2, 1, 10, 1), "flight_discount": False, "hotel_discount": False,
+             "flight_booked": False, "hotel_booked": False, "page_clicks": 8, "cancellation": False},
+        ])  # fmt: skip
+        con.execute("create schema gold")
+        con.register("features", pa.table({"user_id": np.arange(1, 301), **_synthetic_features(np.random.default_rng(7))}))
+        con.execute("create table gold.user_features as select * from features")
+        con.unregister("features")
+        segmented = segment_users(con=con, k=4, k_min=2, k_max=6, seed=42, plots_dir=exports / "plots").to_dict()
+    checks = validate_layer(db_path=db, layer="bronze", docs_dir=exports / "data_docs", run_id="browser-test")
+    manifest = {
+        "run_id": "browser-test",
+        "package_version": "test",
+        "started_at": "2026-11-24T06:00:00+00:00",
+        "finished_at": "2026-11-24T06:01:00+00:00",
+        "settings": {"start_date": "2023-01-04", "min_sessions": 7, "k": 4, "seed": 42},
+        "row_counts": {"gold": {"funnel": {"users": 1000, "users_in_window": 600, "cohort": 300}}},
+        "segments": segmented,
+        "validation": {"bronze": checks.to_dict()},
+        "timings_seconds": {"segment": 1.0},
+    }
+    write_report(db_path=db, manifest=manifest, out_dir=exports / "report")
+    return exports, db
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevTools]:
+    binary = chromium_binary()
+    tools = DevTools(binary=binary, profile=tmp_path_factory.mktemp("chromium-profile"))
+    yield tools
+    tools.close()
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_exports(tmp_path_factory.mktemp("run"))[0]
+
+
+@pytest.fixture(scope="module")
+def seen(browser: DevTools, exports: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Each page opened once; its screenshot is saved as <page>.png in this fixture's tmp folder."""
+    shots = tmp_path_factory.mktemp("screenshots")
+    found = {}
+    for page in PAGES:
+        shot = shots / (page.split("/")[0] + ".png")
+        found[page] = {**open_page(browser, url=(exports / page).as_uri(), screenshot=shot), "screenshot": shot}
+        print(f"screenshot of {page}: {shot}")
+    return found
+
+
+PAGES = ("report/index.html", "data_docs/index.html")
+# What a reader must see on each page (visible text, not just markup).
+MUST_SHOW = {
+    "report/index.html": ("Heavy packers", "Frequent cancellers", "Discount hunters", "Long-stay travellers", "bronze.users"),
+    "data_docs/index.html": ("bronze.users", "bronze.sessions", "bronze.flights", "bronze.hotels"),
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_broken_local_images_or_links(seen: dict[str, dict[str, Any]], exports: Path, page: str) -> None:
+    assert broken_local_refs(exports / page, seen[page], exports=exports) == []
+    assert seen[page]["screenshot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_is_offline_and_error_free(seen: dict[str, dict[str, Any]], page: str) -> None:
+    assert seen[page]["blocked"] == [], "the page tried to reach the network"
+    assert seen[page]["errors"] == []
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_shows_its_content(seen: dict[str, dict[str, Any]], page: str) -> None:
+    missing = [t for t in MUST_SHOW[page] if t not in seen[page]["visible"]]
+    assert missing == []
+
+
+def test_report_images_all_load(seen: dict[str, dict[str, Any]], exports: Path) -> None:
+    found = seen["report/index.html"]
+    names = sorted(Path(urlparse(i["src"]).path).name for i in found["images"] if i["ok"])
+    assert names == [
+        "diagnostic_k_selection.png",
+        "diagnostic_projection.png",
+        "funnel.png",
+        "perk_fit.png",
+        "segment_profiles.png",
+        "segment_sizes.png",
+    ]
+    assert (exports / "data_docs" / "index.html").as_uri() in found["links"]
+
+
+def test_checker_catches_a_broken_image_and_link(browser: DevTools, tmp_path: Path) -> None:
+    """The same checks on a page that is broken on purpose must report each fault."""
+    root = tmp_path / "exports"
+    root.mkdir()
+    page = root / "index.html"
+    page.write_text(
+        '<html><body><p>broken on purpose</p><img src="missing.png"><a href="gone.html">gone</a>'
+        '<a href="#nowhere">anchor</a><script>console.error("boom")</script></body></html>',
+        encoding="utf-8",
+    )
+    found = open_page(browser, url=page.as_uri(), screenshot=tmp_path / "broken.png")
+    assert any("boom" in e for e in found["errors"])
+    assert "broken on purpose" in found["visible"]
+    assert broken_local_refs(page, found, exports=root) == [
+        f"image did not load: {(root / 'missing.png').as_uri()}",
+        f"link to a missing file: {(root / 'gone.html').as_uri()}",
+        "anchor #nowhere has no element",
+        f"link to a missing file: {(root / 'missing.png').as_uri()}",
+    ]

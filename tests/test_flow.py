@@ -1,0 +1,150 @@
+"""The whole run as a Prefect flow under Prefect's test harness, on a generated sample.
+
+Numbers are checked against independent computations on the raw CSV files (the csv
+module and hashlib), and the extract is read back with tableauhyperapi.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from tableauhyperapi import Connection, HyperProcess, Telemetry
+
+from flows.traveltide_flow import traveltide_mart
+from traveltide.pipeline import EmptyCohortError
+from traveltide.validation import ValidationFailed
+
+pytestmark = pytest.mark.slow
+
+TABLES = ("users", "sessions", "flights", "hotels")
+
+
+def _overrides(tmp: Path, source: Path, **extra) -> dict:
+    return {"source": str(source), "exports": str(tmp / "exports"), "cache_dir": str(tmp / "cache"), **extra}
+
+
+def _cohort_from_csv(folder: Path, start: str, min_sessions: int) -> set[int]:
+    """Users with >= min_sessions distinct sessions starting on/after ``start`` (plain csv)."""
+    with (folder / "users.csv").open(newline="") as f:
+        users = {int(r["user_id"]) for r in csv.DictReader(f) if r["user_id"]}
+    seen: set[str] = set()
+    per_user: Counter[int] = Counter()
+    threshold = datetime.fromisoformat(start)
+    with (folder / "sessions.csv").open(newline="") as f:
+        for r in csv.DictReader(f):
+            if r["session_id"] in seen or not r["user_id"]:
+                continue
+            seen.add(r["session_id"])
+            uid = int(r["user_id"])
+            if uid in users and datetime.fromisoformat(r["session_start"]) >= threshold:
+                per_user[uid] += 1
+    return {u for u, n in per_user.items() if n >= min_sessions}
+
+
+def _hyper_counts(path: Path) -> dict[str, int]:
+    with HyperProcess(telemetry=Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_config": ""}) as hyper:
+        with Connection(endpoint=hyper.endpoint, database=path) as con:
+            names = [t.name.unescaped for t in con.catalog.get_table_names("Extract")]
+            return {n: con.execute_scalar_query(f'SELECT COUNT(*) FROM "Extract"."{n}"') for n in names}
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_run_publishes_extract_manifest_docs_and_report(good_run) -> None:
+    exports, manifest = good_run
+    for name in ("traveltide.hyper", "manifest.json", "data_docs/index.html", "report/index.html", "traveltide.tds"):
+        assert (exports / name).is_file(), name
+    assert not list(exports.glob(".staging-*"))
+    on_disk = json.loads((exports / "manifest.json").read_text())
+    assert on_disk == json.loads(json.dumps(manifest, default=str)) | {"outputs": on_disk["outputs"]}
+    listed = {o["path"] for o in on_disk["outputs"]}
+    assert {"traveltide.hyper", "report/index.html", "data_docs/index.html", "traveltide.tds"} <= listed
+    hyper = next(o for o in on_disk["outputs"] if o["path"] == "traveltide.hyper")
+    assert hyper["sha256"] == _sha(exports / "traveltide.hyper")
+
+
+def test_extract_holds_exactly_the_cohort(good_run, sample_dir) -> None:
+    exports, manifest = good_run
+    cohort = _cohort_from_csv(sample_dir, "2023-01-04", 7)
+    assert len(cohort) > 50  # the sample is big enough to segment
+    counts = _hyper_counts(exports / "traveltide.hyper")
+    assert counts["dim_users"] == len(cohort)
+    assert manifest["row_counts"]["gold"]["cohort"] == len(cohort)
+    assert counts == manifest["row_counts"]["mart"]
+    assert sum(s["users"] for s in manifest["segments"]["segments"]) == len(cohort)
+
+
+def test_manifest_records_sources_settings_and_timings(good_run, sample_dir) -> None:
+    _, manifest = good_run
+    files = {f["table"]: f for f in manifest["source"]["files"]}
+    for t in TABLES:
+        assert files[t]["sha256"] == _sha(sample_dir / f"{t}.csv")
+        assert files[t]["size"] == (sample_dir / f"{t}.csv").stat().st_size
+    with (sample_dir / "sessions.csv").open() as f:
+        assert manifest["bronze"]["rows"]["sessions"] == sum(1 for _ in f) - 1
+    assert manifest["settings"]["min_sessions"] == 7
+    assert set(manifest["timings_seconds"]) >= {"fetch", "bronze", "silver", "gold", "segment", "mart", "extract"}
+    assert {layer: v["critical_failures"] for layer, v in manifest["validation"].items()} == {
+        "bronze": 0, "silver": 0, "gold": 0, "mart": 0,
+    }  # fmt: skip
+
+
+def test_warning_level_oddity_is_reported_and_run_completes(good_run, sample_dir) -> None:
+    # Source nights <= 0 (SPEC §1) are a known oddity: a warning, never a stop.
+    with (sample_dir / "hotels.csv").open(newline="") as f:
+        nonpositive = sum(1 for r in csv.DictReader(f) if int(r["nights"]) <= 0)
+    assert nonpositive > 0
+    _, manifest = good_run
+    warned = [o for o in manifest["validation"]["bronze"]["outcomes"] if o["severity"] == "warning" and not o["success"]]
+    assert [(o["suite"], o["column"]) for o in warned] == [("bronze.hotels", "nights")]
+    assert str(nonpositive) in json.dumps(warned[0]["observed"]) or warned[0]["observed"] == nonpositive
+
+
+def _copy_with_null_user_ids(src: Path, dst: Path, every: int) -> int:
+    dst.mkdir()
+    for t in ("users", "flights", "hotels"):
+        shutil.copy(src / f"{t}.csv", dst / f"{t}.csv")
+    nulled = 0
+    with (src / "sessions.csv").open(newline="") as fi, (dst / "sessions.csv").open("w", newline="") as fo:
+        reader = csv.reader(fi)
+        writer = csv.writer(fo)
+        writer.writerow(next(reader))
+        for i, row in enumerate(reader):
+            if i % every == 0:
+                row[1] = ""
+                nulled += 1
+            writer.writerow(row)
+    return nulled
+
+
+def test_critical_failure_stops_at_bronze_gate_and_keeps_previous_extract(good_run, sample_dir, tmp_path) -> None:
+    exports, _ = good_run
+    before = {n: _sha(exports / n) for n in ("traveltide.hyper", "manifest.json")}
+    bad = tmp_path / "bad"
+    _copy_with_null_user_ids(sample_dir, bad, every=500)
+    overrides = _overrides(tmp_path, bad) | {"exports": str(exports)}
+    with pytest.raises(ValidationFailed, match=r"(?s)bronze validation failed.*stopped before publishing.*bronze\.sessions\.user_id: expect_column_values_to_not_be_null"):
+        traveltide_mart(overrides=overrides)
+    assert {n: _sha(exports / n) for n in before} == before
+    assert not list(exports.glob(".staging-*"))
+    # Reviewers see the failed run in the data docs.
+    docs = (exports / "data_docs" / "index.html").read_text()
+    assert "bronze.sessions" in docs
+
+
+def test_empty_cohort_is_refused_and_nothing_is_published(harness, sample_dir, tmp_path) -> None:
+    with pytest.raises(EmptyCohortError, match=r"no user has at least 400 sessions since 2023-01-04 .*lower --min-sessions"):
+        traveltide_mart(overrides=_overrides(tmp_path, sample_dir, min_sessions=400))
+    exports = tmp_path / "exports"
+    assert not (exports / "traveltide.hyper").exists()
+    assert not (exports / "manifest.json").exists()
+    assert not list(exports.glob(".staging-*"))
