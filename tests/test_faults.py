@@ -1,0 +1,258 @@
+"""Bad input and faults, run through the real flow (issue: clear errors, nothing lost).
+
+Every case starts from a copy of a good published run, so "the previous extract stays"
+is checked file by file (SHA-256) after the failure, together with "no staging left".
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flows.traveltide_flow import traveltide_mart
+from traveltide.bronze import BronzeError
+from traveltide.pipeline import DiskFullError
+from traveltide.publish import ExportsBusy
+from traveltide.sources import SourceError
+from traveltide.validation import ValidationFailed
+
+pytestmark = pytest.mark.slow
+
+TABLES = ("users", "sessions", "flights", "hotels")
+
+
+def _snapshot(exports: Path) -> dict[str, str]:
+    """SHA-256 of every published file except the data docs (a failed run publishes its own)."""
+    return {
+        p.relative_to(exports).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(exports.rglob("*"))
+        if p.is_file() and not p.relative_to(exports).as_posix().startswith("data_docs/")
+    }
+
+
+@pytest.fixture
+def previous(good_run, tmp_path) -> Path:
+    """An exports folder holding a good extract, ready to be protected."""
+    exports = tmp_path / "exports"
+    shutil.copytree(good_run[0], exports)
+    return exports
+
+
+def _source(sample_dir: Path, tmp_path: Path, name: str = "source") -> Path:
+    folder = tmp_path / name
+    shutil.copytree(sample_dir, folder, ignore=shutil.ignore_patterns("*.json"))
+    return folder
+
+
+def _overrides(source: Path, exports: Path, tmp_path: Path, **extra) -> dict:
+    return {"source": str(source), "exports": str(exports), "cache_dir": str(tmp_path / "cache"), **extra}
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def _break_missing(src: Path) -> None:
+    (src / "hotels.csv").unlink()
+
+
+def _break_empty(src: Path) -> None:
+    (src / "sessions.csv").write_bytes(b"")
+
+
+def _break_header_only(src: Path) -> None:
+    (src / "flights.csv").write_text(_lines(src / "flights.csv")[0])
+
+
+def _break_renamed_column(src: Path) -> None:
+    lines = _lines(src / "sessions.csv")
+    lines[0] = lines[0].replace("page_clicks", "page_click")
+    (src / "sessions.csv").write_text("".join(lines))
+
+
+def _break_delimiter(src: Path) -> None:
+    (src / "users.csv").write_text((src / "users.csv").read_text().replace(",", ";"))
+
+
+def _break_gzip(src: Path) -> None:
+    data = gzip.compress((src / "users.csv").read_bytes())
+    (src / "users.csv").unlink()
+    (src / "users.csv.gz").write_bytes(data[: len(data) // 2])  # cut short: corrupt
+
+
+def _break_negative_clicks(src: Path) -> None:
+    lines = _lines(src / "sessions.csv")
+    header = lines[0].rstrip("\n").split(",")
+    col = header.index("page_clicks")
+    fields = lines[5].rstrip("\n").split(",")
+    fields[col] = "-3"
+    lines[5] = ",".join(fields) + "\n"
+    (src / "sessions.csv").write_text("".join(lines))
+
+
+@pytest.mark.parametrize(
+    ("damage", "error", "message"),
+    [
+        (_break_missing, SourceError, r"hotels.*hotels\.csv"),
+        (_break_empty, BronzeError, r"sessions\.csv.*empty"),
+        (_break_header_only, BronzeError, r"flights\.csv.*(header|no data)"),
+        (_break_renamed_column, BronzeError, r"sessions\.csv.*page_clicks.*page_click"),
+        (_break_delimiter, BronzeError, r"users\.csv"),
+        (_break_gzip, BronzeError, r"users\.csv\.gz"),
+        (_break_negative_clicks, ValidationFailed, r"bronze\.sessions\.page_clicks"),
+    ],
+    ids=["missing-file", "empty-file", "header-only", "renamed-column", "wrong-delimiter", "corrupt-gzip", "negative-clicks"],
+)
+def test_bad_export_stops_the_run_and_keeps_the_previous_extract(
+    damage, error, message, harness, sample_dir, previous, tmp_path
+) -> None:
+    src = _source(sample_dir, tmp_path)
+    damage(src)
+    before = _snapshot(previous)
+    with pytest.raises(error, match=message):
+        traveltide_mart(overrides=_overrides(src, previous, tmp_path))
+    assert _snapshot(previous) == before
+    assert not list(previous.glob(".staging-*"))
+
+
+def test_unparsable_rows_are_set_aside_and_counted(harness, sample_dir, previous, tmp_path) -> None:
+    """Wrong types, too many / too few fields and non-UTF-8 bytes: the run completes and counts them."""
+    src = _source(sample_dir, tmp_path)
+    lines = _lines(src / "sessions.csv")
+    header = lines[0].rstrip("\n").split(",")
+    bad = {}
+    for i, mutate in ((10, "type"), (20, "many"), (30, "few")):
+        fields = lines[i].rstrip("\n").split(",")
+        if mutate == "type":
+            fields[header.index("page_clicks")] = "twelve"
+        elif mutate == "many":
+            fields.append("extra")
+        else:
+            fields.pop()
+        lines[i] = ",".join(fields) + "\n"
+        bad[i + 1] = mutate  # 1-based file line
+    raw = "".join(lines).encode()
+    # Line 41 gets a byte that is not UTF-8 inside its session_id.
+    start = raw.index(lines[40].encode())
+    raw = raw[: start + 3] + b"\xff" + raw[start + 4 :]
+    (src / "sessions.csv").write_bytes(raw)
+
+    manifest = traveltide_mart(overrides=_overrides(src, previous, tmp_path))
+
+    data_lines = len(lines) - 1
+    assert manifest["bronze"]["rejected"]["sessions"] == 4
+    assert manifest["bronze"]["rows"]["sessions"] + 4 == data_lines
+    rejected_lines = {r["line"] for r in manifest["bronze"]["rejects_sample"] if r["table"] == "sessions"}
+    assert rejected_lines == {11, 21, 31, 41}
+
+
+def test_extra_column_and_other_order_complete_with_a_warning(harness, sample_dir, good_run, previous, tmp_path) -> None:
+    src = _source(sample_dir, tmp_path)
+    rows = [line.rstrip("\n").split(",") for line in _lines(src / "users.csv")]
+    # Reverse the column order and add a column the contract does not know.
+    reordered = [[*reversed(r), "x" if i else "loyalty_tier"] for i, r in enumerate(rows)]
+    (src / "users.csv").write_text("".join(",".join(r) + "\n" for r in reordered))
+
+    manifest = traveltide_mart(overrides=_overrides(src, previous, tmp_path))
+
+    assert any("loyalty_tier" in w for w in manifest["bronze"]["warnings"])
+    assert manifest["row_counts"] == good_run[1]["row_counts"]
+
+
+def test_dirty_sample_in_awkward_paths_runs_end_to_end(harness, tmp_path) -> None:
+    """The generator's --dirty faults, with spaces, quotes and non-ASCII in both paths."""
+    from traveltide.sample import write_sample
+
+    src = tmp_path / "bronze 'dirty' exports ü"
+    write_sample(out=src, users=6000, seed=11, dirty=True)
+    faults = json.loads((src / "dirty_faults.json").read_text())
+    exports = tmp_path / "out \"mart\" é"
+
+    manifest = traveltide_mart(overrides=_overrides(src, exports, tmp_path))
+
+    assert (exports / "traveltide.hyper").is_file()
+    for table in TABLES:
+        injected = faults["tables"][table]
+        assert manifest["bronze"]["rejected"][table] == len(injected["unparsable_rows"]), table
+        dropped = manifest["silver"][table]["set_aside"]["duplicate key"]
+        assert dropped == len(injected["duplicate_rows"]), table
+    # Every cohort user still gets exactly one perk.
+    assert sum(s["users"] for s in manifest["segments"]["segments"]) == manifest["row_counts"]["gold"]["cohort"]
+
+
+def test_concurrent_run_is_refused_and_changes_nothing(harness, sample_dir, previous, tmp_path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import sys; from pathlib import Path; from traveltide.publish import exports_lock\n"
+            f"with exports_lock(exports=Path({str(previous)!r})):\n"
+            "    print('locked', flush=True); sys.stdin.readline()\n"
+        )],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        before = _snapshot(previous)
+        with pytest.raises(ExportsBusy, match=rf"another TravelTide run \(pid {holder.pid}\) is writing to"):
+            traveltide_mart(overrides=_overrides(sample_dir, previous, tmp_path))
+        assert _snapshot(previous) == before
+    finally:
+        holder.communicate("\n", timeout=30)
+
+
+def test_killed_run_leaves_the_old_extract_and_the_next_run_succeeds(harness, sample_dir, previous, tmp_path) -> None:
+    before = _snapshot(previous)
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
+    env.pop("PREFECT_API_URL", None)  # the child starts its own temporary server
+    cmd = [
+        sys.executable, "-m", "traveltide.cli", "run", "--source", str(sample_dir),
+        "--exports", str(previous),
+    ]  # fmt: skip
+    child = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    # Kill it once the new extract is being written into its staging folder.
+    while time.monotonic() < deadline and child.poll() is None:
+        if any(previous.glob(".staging-*/traveltide.hyper*")):
+            break
+        time.sleep(0.05)
+    assert child.poll() is None, "the run ended before it could be killed"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=60)
+
+    after = _snapshot(previous)
+    manifest = json.loads((previous / "manifest.json").read_text())
+    listed = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    # Either the old extract is intact, or the kill came after the new one was complete.
+    assert after["traveltide.hyper"] in {before["traveltide.hyper"], listed["traveltide.hyper"]}
+
+    again = traveltide_mart(overrides=_overrides(sample_dir, previous, tmp_path))
+    assert again["row_counts"]["mart"]["dim_users"] > 0
+    assert not list(previous.glob(".staging-*"))
+
+
+def test_full_disk_is_a_clear_error_and_the_old_extract_survives(harness, sample_dir, good_run, tmp_path) -> None:
+    """Exports on a tiny tmpfs: the old extract fits, the new run's files do not."""
+    mount = tmp_path / "small disk"
+    mount.mkdir()
+    used = sum(p.stat().st_size for p in good_run[0].rglob("*") if p.is_file())
+    size_kib = used // 1024 + 2048  # the old outputs plus 2 MiB: not enough for a second copy
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kib}k", "tmpfs", str(mount)], check=True)
+    try:
+        exports = mount / "exports"
+        shutil.copytree(good_run[0], exports)
+        before = _snapshot(exports)
+        with pytest.raises(DiskFullError, match=r"the disk holding .* is full; the run stopped and nothing was published"):
+            traveltide_mart(overrides=_overrides(sample_dir, exports, tmp_path))
+        assert _snapshot(exports) == before
+        assert not list(exports.glob(".staging-*"))
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
