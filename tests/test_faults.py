@@ -90,14 +90,26 @@ def _break_gzip(src: Path) -> None:
     (src / "users.csv.gz").write_bytes(data[: len(data) // 2])  # cut short: corrupt
 
 
-def _break_negative_clicks(src: Path) -> None:
+def _set_session_value(src: Path, column: str, value: str, line: int = 5) -> None:
     lines = _lines(src / "sessions.csv")
     header = lines[0].rstrip("\n").split(",")
-    col = header.index("page_clicks")
-    fields = lines[5].rstrip("\n").split(",")
-    fields[col] = "-3"
-    lines[5] = ",".join(fields) + "\n"
+    fields = lines[line].rstrip("\n").split(",")
+    fields[header.index(column)] = value
+    lines[line] = ",".join(fields) + "\n"
     (src / "sessions.csv").write_text("".join(lines))
+
+
+def _break_negative_clicks(src: Path) -> None:
+    _set_session_value(src, "page_clicks", "-3")
+
+
+def _break_discount_over_one(src: Path) -> None:
+    _set_session_value(src, "flight_discount", "true")
+    _set_session_value(src, "flight_discount_amount", "15")  # a percent where a fraction belongs
+
+
+def _break_year_2100(src: Path) -> None:
+    _set_session_value(src, "session_start", "2100-01-01 10:00:00")
 
 
 @pytest.mark.parametrize(
@@ -110,8 +122,13 @@ def _break_negative_clicks(src: Path) -> None:
         (_break_delimiter, BronzeError, r"users\.csv"),
         (_break_gzip, BronzeError, r"users\.csv\.gz"),
         (_break_negative_clicks, ValidationFailed, r"bronze\.sessions\.page_clicks"),
+        (_break_discount_over_one, ValidationFailed, r"bronze\.sessions\.flight_discount_amount"),
+        (_break_year_2100, ValidationFailed, r"(?s)bronze\.sessions.*session_start or session_end outside 2000-01-01"),
     ],
-    ids=["missing-file", "empty-file", "header-only", "renamed-column", "wrong-delimiter", "corrupt-gzip", "negative-clicks"],
+    ids=[
+        "missing-file", "empty-file", "header-only", "renamed-column", "wrong-delimiter", "corrupt-gzip",
+        "negative-clicks", "discount-over-one", "year-2100",
+    ],  # fmt: skip
 )
 def test_bad_export_stops_the_run_and_keeps_the_previous_extract(
     damage, error, message, harness, sample_dir, previous, tmp_path
@@ -186,6 +203,12 @@ def test_dirty_sample_in_awkward_paths_runs_end_to_end(harness, tmp_path) -> Non
         assert manifest["bronze"]["rejected"][table] == len(injected["unparsable_rows"]), table
         dropped = manifest["silver"][table]["set_aside"]["duplicate key"]
         assert dropped == len(injected["duplicate_rows"]), table
+    # Orphan trip ids (sessions whose trip has no flights or hotels row) are reported, not fatal.
+    orphans = [
+        o for o in manifest["validation"]["bronze"]["outcomes"]
+        if o["severity"] == "warning" and not o["success"] and "neither a bronze.flights nor" in o["expectation"]
+    ]  # fmt: skip
+    assert len(orphans) == 1
     # Every cohort user still gets exactly one perk.
     assert sum(s["users"] for s in manifest["segments"]["segments"]) == manifest["row_counts"]["gold"]["cohort"]
 

@@ -107,7 +107,13 @@ def test_null_key_and_many_duplicates_fail_critical_with_sample(bronze_db: Path,
     assert failed == {
         ("bronze.users", "expect_column_values_to_not_be_null", "user_id"),
         ("bronze.flights", "expect_column_values_to_be_unique", "trip_id"),
-        ("bronze.users", "unexpected_rows_expectation", None),  # the contract's column types
+        # the contract's column types
+        (
+            "bronze.users",
+            "unexpected_rows_expectation (Every contract column exists with its contract type "
+            "(rows: column, expected, actual).)",
+            None,
+        ),
     }
     types = next(o for o in result.critical_failures if o.column is None)
     assert types.sample == (("married", "BOOLEAN", "VARCHAR"),)
@@ -135,7 +141,7 @@ def test_warning_oddities_are_reported_not_critical(bronze_db: Path, tmp_path: P
     assert warned == {
         ("bronze.hotels", "nights"),
         ("bronze.flights", "seats"),
-        ("bronze.sessions", "unexpected_rows_expectation"),
+        ("bronze.sessions", "unexpected_rows_expectation (user_id values missing from bronze.users.user_id)"),
     }
     fk = next(o for o in result.warnings if o.suite == "bronze.sessions")
     assert fk.observed == 1 and fk.sample == (9,)

@@ -186,9 +186,11 @@ def _outcome(*, suite_name: str, result: Any) -> ExpectationOutcome:
     observed = body.get("observed_value")
     if observed is None and "unexpected_count" in body:
         observed = f"{body['unexpected_count']} of {body.get('element_count')} rows unexpected"
+    # SQL expectations are all one type: their description says what they check.
+    description = getattr(config, "description", None) or config.kwargs.get("description")
     return ExpectationOutcome(
         suite=suite_name,
-        expectation=config.type,
+        expectation=f"{config.type} ({description})" if description else config.type,
         column=config.kwargs.get("column"),
         severity=meta.get("severity", "critical"),
         success=bool(result.success),
