@@ -1,0 +1,471 @@
+"""Full-scale benchmark of TravelTide Mart against the I/O floor and the notebook approach (issue 6).
+
+On the same generated bronze files it measures, each run as a fresh child process (wall
+time and peak RSS): the DuckDB read floor, the core (bronze → silver → gold → segments, no
+Prefect), Prefect's fixed start-up, the toolkit as a user runs it (``traveltide run``), and
+the pandas baseline. It prints a markdown table, the ratios and the targets, checks that
+toolkit, core and baseline agree on the cohort and the six SPEC features (exit 1 if not),
+then runs the toolkit at smaller scales to show how time and memory grow.
+
+    .venv/bin/python bench/benchmark.py                      # full scale (make bench)
+    .venv/bin/python bench/benchmark.py --users 50000 --repeat 1 --scales 0.5,1
+
+Data are generated once per (users, seed) into bench/data/ and reused; results go to
+bench/results/ as JSON and markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from bench.measure import MeasuredCommandError, Measurement, last_json_line, median_of, run_measured
+from traveltide.contract import bronze
+from traveltide.contract.gold import SPEC_FEATURES
+
+__all__ = ["FULL_USERS", "main"]
+
+FULL_USERS = 1_020_926
+BENCH = Path(__file__).resolve().parent
+DATA = BENCH / "data"
+RESULTS = BENCH / "results"
+GIB = 2**30
+RSS_LIMIT_GIB = 3.0
+
+
+@dataclass(frozen=True)
+class Bench:
+    """One benchmark invocation: its options, scratch folder, logs and child environment."""
+
+    args: argparse.Namespace
+    scratch: Path
+    logs: Path
+    env: dict[str, str]
+
+    def pipeline_flags(self) -> list[str]:
+        """The cohort and segmentation settings, as flags of ``traveltide run`` and the bench modules."""
+        a = self.args
+        return [
+            "--start-date", a.start_date.isoformat(),
+            "--min-sessions", str(a.min_sessions),
+            "--k", str(a.k),
+            "--seed", str(a.segment_seed),
+        ]  # fmt: skip
+
+
+def _python(module: str, *args: str | Path) -> list[str]:
+    return [sys.executable, "-m", module, *(str(a) for a in args)]
+
+
+def _traveltide(*args: str | Path) -> list[str]:
+    return [str(Path(sys.executable).with_name("traveltide")), *(str(a) for a in args)]
+
+
+def _child_env(*, prefect_home: Path, cache_dir: Path) -> dict[str, str]:
+    """The caller's environment without TravelTide or Prefect server settings that would change the run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAVELTIDE_") and k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(prefect_home)
+    env["TRAVELTIDE_CACHE_DIR"] = str(cache_dir)
+    return env
+
+
+def ensure_data(*, bench: Bench, users: int) -> tuple[Path, Measurement | None]:
+    """The bronze folder for ``users`` (generated with ``traveltide sample`` unless already there)."""
+    seed = bench.args.seed
+    folder = DATA / f"{users}-{seed}"
+    files = [folder / f"{t.name}.csv" for t in bronze.TABLES]
+    if all(f.is_file() for f in files):
+        return folder, None
+    part = DATA / f"{users}-{seed}.part"
+    shutil.rmtree(part, ignore_errors=True)
+    print(f"generating {users:,} users (seed {seed}) into {folder} ...", flush=True)
+    m = run_measured(
+        cmd=_traveltide("sample", "--out", part, "--users", str(users), "--seed", str(seed)),
+        log=bench.logs / f"generate-{users}.log",
+        env=bench.env,
+        cwd=bench.scratch,
+    )
+    missing = [f.name for f in files if not (part / f.name).is_file()]
+    if missing:
+        raise RuntimeError(f"traveltide sample did not write {missing} into {part}; see {m.log}")
+    part.rename(folder)
+    return folder, m
+
+
+def _repeat(bench: Bench, name: str, cmd: list[str], times: int) -> list[Measurement]:
+    runs = []
+    for i in range(times):
+        m = run_measured(cmd=cmd, log=bench.logs / f"{name}-{i + 1}.log", env=bench.env, cwd=bench.scratch)
+        print(f"  {name} run {i + 1}/{times}: {m.seconds:.1f} s, {m.peak_rss_gib:.2f} GiB", flush=True)
+        runs.append(m)
+    return runs
+
+
+def measure_floor(*, bench: Bench, folder: Path) -> dict[str, Any]:
+    """DuckDB reading the four CSVs with explicit types into a database file."""
+    db = bench.scratch / "floor.duckdb"
+    runs = _repeat(bench, "floor", _python("bench.floor", "--source", folder, "--db", db), bench.args.repeat)
+    db.unlink(missing_ok=True)
+    return {**median_of(runs=runs), "tables": last_json_line(measurement=runs[-1])["tables"]}
+
+
+def measure_core(*, bench: Bench, folder: Path) -> dict[str, Any]:
+    """bronze → silver → gold → segments in one child process, without Prefect."""
+    db = bench.scratch / "core.duckdb"
+    out = bench.scratch / "core_features.parquet"
+    cmd = _python("bench.core", "--source", folder, "--db", db, "--features-out", out, *bench.pipeline_flags())
+    runs = _repeat(bench, "core", cmd, bench.args.repeat)
+    db.unlink(missing_ok=True)
+    summaries = [last_json_line(measurement=r) for r in runs]
+    steps = {
+        step: {
+            "seconds": round(statistics.median(s["steps"][step]["seconds"] for s in summaries), 3),
+            "peak_rss_bytes": int(statistics.median(s["steps"][step]["peak_rss_bytes"] for s in summaries)),
+        }
+        for step in summaries[-1]["steps"]
+    }
+    return {**median_of(runs=runs), "steps": steps, "cohort": summaries[-1]["cohort"], "features": out}
+
+
+def measure_prefect_startup(*, bench: Bench) -> dict[str, Any]:
+    """A trivial flow run; the first run (a new Prefect database) is reported apart as 'cold'."""
+    runs = _repeat(bench, "prefect-startup", _python("bench.prefect_startup"), bench.args.repeat + 1)
+    return {**median_of(runs=runs[1:]), "cold_seconds": runs[0].seconds}
+
+
+def _toolkit_features(*, hyper: Path) -> pd.DataFrame:
+    """The six SPEC features per user as published in the extract's dim_users."""
+    import pantab
+    from tableauhyperapi import TableName
+
+    table = pantab.frame_from_hyper(hyper, table=TableName("Extract", "dim_users"), return_type="pyarrow")
+    return table.select(["user_id", *SPEC_FEATURES]).to_pandas()
+
+
+def measure_toolkit(*, bench: Bench, folder: Path, repeat: int, keep_features: bool) -> dict[str, Any]:
+    """``traveltide run --source folder --exports <tmp>``: wall, peak RSS and the manifest's step times."""
+    runs, manifests = [], []
+    features = bench.scratch / "toolkit_features.parquet"
+    for i in range(repeat):
+        exports = Path(tempfile.mkdtemp(dir=bench.scratch, prefix="exports-"))
+        cmd = _traveltide("run", "--source", folder, "--exports", exports, *bench.pipeline_flags())
+        m = run_measured(cmd=cmd, log=bench.logs / f"toolkit-{folder.name}-{i + 1}.log", env=bench.env, cwd=bench.scratch)
+        manifest = json.loads((exports / "manifest.json").read_text(encoding="utf-8"))
+        if keep_features:
+            _toolkit_features(hyper=exports / "traveltide.hyper").to_parquet(features, index=False)
+        shutil.rmtree(exports)
+        print(f"  toolkit {folder.name} run {i + 1}/{repeat}: {m.seconds:.1f} s, {m.peak_rss_gib:.2f} GiB", flush=True)
+        runs.append(m)
+        manifests.append(manifest)
+    timings = {
+        step: round(statistics.median(mf["timings_seconds"][step] for mf in manifests), 3)
+        for step in manifests[-1]["timings_seconds"]
+    }
+    outside = [r.seconds - sum(mf["timings_seconds"].values()) for r, mf in zip(runs, manifests)]
+    last = manifests[-1]
+    return {
+        **median_of(runs=runs),
+        "timings_seconds": timings,
+        "outside_steps_seconds": round(statistics.median(outside), 3),
+        "cohort": last["row_counts"]["gold"]["cohort"],
+        "bronze_rows": last["bronze"]["rows"],
+        "features": features if keep_features else None,
+    }
+
+
+def measure_baseline(*, bench: Bench, folder: Path) -> dict[str, Any]:
+    """The pandas notebook approach on the same files."""
+    out = bench.scratch / "baseline_features.parquet"
+    cmd = _python("bench.baseline", "--source", folder, "--out", out, *bench.pipeline_flags())
+    runs = _repeat(bench, "baseline", cmd, bench.args.repeat)
+    summary = last_json_line(measurement=runs[-1])
+    return {**median_of(runs=runs), "stages": summary["timings"], "cohort": summary["cohort"], "features": out}
+
+
+def compare_features(*, name: str, expected: Path, got: Path) -> list[str]:
+    """Differences between two per-user feature files (same users, values equal to 1e-9 relative)."""
+    a = pd.read_parquet(expected).set_index("user_id").sort_index()
+    b = pd.read_parquet(got).set_index("user_id").sort_index()
+    problems = []
+    only_a, only_b = a.index.difference(b.index), b.index.difference(a.index)
+    if len(only_a) or len(only_b):
+        problems.append(
+            f"{name}: cohorts differ: {len(only_a)} users only in {expected.name} (e.g. {list(only_a[:5])}), "
+            f"{len(only_b)} only in {got.name} (e.g. {list(only_b[:5])})"
+        )
+    common = a.index.intersection(b.index)
+    for col in SPEC_FEATURES:
+        x = a.loc[common, col].to_numpy(dtype=float)
+        y = b.loc[common, col].to_numpy(dtype=float)
+        bad = ~np.isclose(x, y, rtol=1e-9, atol=1e-9)
+        if bad.any():
+            first = common[bad][0]
+            problems.append(
+                f"{name}: {col} differs for {int(bad.sum())} of {len(common)} users "
+                f"(e.g. user {first}: {a.loc[first, col]} vs {b.loc[first, col]})"
+            )
+    return problems
+
+
+def _gib(b: int) -> str:
+    return f"{b / GIB:.2f}"
+
+
+def _exponent(x0: float, x1: float, y0: float, y1: float) -> float:
+    """Growth exponent between two points: 1 is linear, 2 quadratic."""
+    return math.log(y1 / y0) / math.log(x1 / x0)
+
+
+def targets(*, res: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    """Each issue 6 target: (target, met, the figures behind it)."""
+    floor, core, tk, pf = res["floor"]["seconds"], res["core"]["seconds"], res["toolkit"]["seconds"], res["prefect_startup"]["seconds"]
+    out = [
+        ("core within 2x of floor", core / floor <= 2, f"core/floor = {core / floor:.2f}"),
+        (
+            "toolkit within 4x of floor, without Prefect start-up",
+            (tk - pf) / floor <= 4,
+            f"(toolkit - start-up)/floor = ({tk:.1f} - {pf:.1f})/{floor:.1f} = {(tk - pf) / floor:.2f}",
+        ),
+    ]
+    if "baseline" in res:
+        base = res["baseline"]["seconds"]
+        out += [
+            ("core >= 5x faster than baseline", base / core >= 5, f"baseline/core = {base / core:.2f}"),
+            ("toolkit faster than baseline, Prefect included", tk < base, f"baseline/toolkit = {base / tk:.2f}"),
+        ]
+    peaks = {k: res[k]["peak_rss_bytes"] for k in ("floor", "core", "toolkit", "prefect_startup")}
+    worst = max(peaks, key=peaks.get)
+    out.append(
+        (f"peak RSS <= {RSS_LIMIT_GIB:g} GiB in every step", peaks[worst] <= RSS_LIMIT_GIB * GIB, f"highest: {worst} {_gib(peaks[worst])} GiB")
+    )
+    growth = res.get("growth", [])
+    if len(growth) >= 2:
+        g0, g1 = growth[-2], growth[-1]
+        t_exp = _exponent(g0["rows"], g1["rows"], g0["seconds_without_startup"], g1["seconds_without_startup"])
+        m_exp = _exponent(g0["rows"], g1["rows"], g0["peak_rss_bytes"], g1["peak_rss_bytes"])
+        out.append(
+            ("time and memory grow no faster than linearly (last doubling, exponent <= 1.1)",
+             t_exp <= 1.1 and m_exp <= 1.1, f"time exponent {t_exp:.2f}, memory exponent {m_exp:.2f}")
+        )  # fmt: skip
+    return out
+
+
+def report(*, res: dict[str, Any]) -> str:
+    """The results as markdown, ready for the README's performance section."""
+    floor = res["floor"]["seconds"]
+    n = res["repeat"]
+    lines = [
+        f"Command: `{res['command']}`  ",
+        f"Data: {res['users']:,} users (seed {res['seed']}), {res['input_rows']:,} rows, "
+        f"{res['input_bytes'] / 1e9:.2f} GB of CSV; machine: {res['machine']['cpus']} cores, "
+        f"{res['machine']['memory_gib']:.0f} GiB, load average {res['machine']['load_average']} at start.  ",
+        f"Wall time and peak RSS of each measurement as its own process, median of {n} run(s).",
+        "",
+        "| measurement | wall (s) | peak RSS (GiB) | × floor |",
+        "|---|---:|---:|---:|",
+    ]
+
+    def row(label: str, seconds: float, rss: int | None) -> None:
+        lines.append(f"| {label} | {seconds:.1f} | {_gib(rss) if rss is not None else '–'} | {seconds / floor:.2f} |")
+
+    row("floor: DuckDB reads the 4 CSVs (typed)", floor, res["floor"]["peak_rss_bytes"])
+    row("core: bronze → silver → gold → segments", res["core"]["seconds"], res["core"]["peak_rss_bytes"])
+    tk, pf = res["toolkit"], res["prefect_startup"]
+    row("toolkit: `traveltide run` (Prefect flow, end to end)", tk["seconds"], tk["peak_rss_bytes"])
+    row("toolkit without Prefect start-up", tk["seconds"] - pf["seconds"], None)
+    row("Prefect start-up (a trivial flow run)", pf["seconds"], pf["peak_rss_bytes"])
+    if "baseline" in res:
+        row("baseline: pandas notebook approach", res["baseline"]["seconds"], res["baseline"]["peak_rss_bytes"])
+    lines += [
+        "",
+        f"Toolkit time outside its steps (interpreter, imports, Prefect server, flow bookkeeping): "
+        f"{tk['outside_steps_seconds']:.1f} s; a first flow run on a new Prefect database: "
+        f"{pf['cold_seconds']:.1f} s.",
+        "",
+        "| toolkit step | s |  | core step | s | peak RSS so far (GiB) |",
+        "|---|---:|---|---|---:|---:|",
+    ]
+    t_steps = list(tk["timings_seconds"].items())
+    c_steps = list(res["core"]["steps"].items())
+    for i in range(max(len(t_steps), len(c_steps))):
+        left = f"| {t_steps[i][0]} | {t_steps[i][1]:.1f} |" if i < len(t_steps) else "| | |"
+        right = (
+            f" | {c_steps[i][0]} | {c_steps[i][1]['seconds']:.1f} | {_gib(c_steps[i][1]['peak_rss_bytes'])} |"
+            if i < len(c_steps)
+            else " | | | |"
+        )
+        lines.append(left + right)
+    if "baseline" in res:
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in res["baseline"]["stages"].items())
+        lines += ["", f"Baseline stages (last run): {stages}."]
+    lines += ["", "Ratios: " + ", ".join(f"{k} = {v:.2f}" for k, v in res["ratios"].items()) + "."]
+    if res.get("growth"):
+        lines += [
+            "",
+            "| scale | users | input rows | toolkit (s) | without start-up (s) | s per M rows | peak RSS (GiB) | time exp. | memory exp. |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        prev = None
+        for g in res["growth"]:
+            exps = (
+                f"{_exponent(prev['rows'], g['rows'], prev['seconds_without_startup'], g['seconds_without_startup']):.2f} | "
+                f"{_exponent(prev['rows'], g['rows'], prev['peak_rss_bytes'], g['peak_rss_bytes']):.2f}"
+                if prev
+                else "– | –"
+            )
+            lines.append(
+                f"| {g['scale']:g} | {g['users']:,} | {g['rows']:,} | {g['seconds']:.1f} | {g['seconds_without_startup']:.1f} | "
+                f"{g['seconds_without_startup'] / g['rows'] * 1e6:.2f} | {_gib(g['peak_rss_bytes'])} | {exps} |"
+            )
+            prev = g
+        lines.append("")
+        lines.append("Exponents compare each scale with the previous one (1 = linear growth).")
+    lines += ["", "| target | met | figures |", "|---|---|---|"]
+    lines += [f"| {t} | {'yes' if ok else '**no**'} | {why} |" for t, ok, why in res["targets"]]
+    agreement = res["agreement"]
+    lines += ["", "Agreement: " + ("cohort and the six features agree." if not agreement else "; ".join(agreement))]
+    return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bench/benchmark.py", description=__doc__.splitlines()[0])
+    p.add_argument("--users", type=int, default=FULL_USERS, help=f"users at full scale (default {FULL_USERS:,}, the real size)")
+    p.add_argument("--seed", type=int, default=20230104, help="generator seed (default 20230104)")
+    p.add_argument("--repeat", type=int, default=3, help="runs per measurement at full scale; medians are quoted (default 3)")
+    p.add_argument("--scales", default="0.125,0.25,0.5,1", help="fractions of --users for the growth series (default 0.125,0.25,0.5,1)")
+    p.add_argument("--skip-baseline", action="store_true", help="do not run the pandas baseline")
+    p.add_argument("--skip-growth", action="store_true", help="do not run the growth series")
+    p.add_argument("--start-date", type=date.fromisoformat, default=date(2023, 1, 4), help="window start (default 2023-01-04)")
+    p.add_argument("--min-sessions", type=int, default=7, help="cohort rule (default 7)")
+    p.add_argument("--k", type=int, default=4, help="segments (default 4)")
+    p.add_argument("--segment-seed", type=int, default=42, help="k-means seed (default 42)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; 0 when toolkit, core and baseline agree, 1 when they do not, 2 when a run fails."""
+    args = _parser().parse_args(argv)
+    scales = sorted(float(s) for s in args.scales.split(","))
+    DATA.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    scratch = Path(tempfile.mkdtemp(dir=DATA, prefix=f"run-{stamp}-"))
+    bench = Bench(
+        args=args,
+        scratch=scratch,
+        logs=RESULTS / f"logs-{stamp}",
+        env=_child_env(prefect_home=DATA / "prefect-home", cache_dir=scratch / "cache"),
+    )
+    try:
+        res = _run(bench=bench, scales=scales, argv=argv, stamp=stamp)
+    except MeasuredCommandError as exc:
+        print(f"benchmark: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 1 if res["agreement"] else 0
+
+
+def _run(*, bench: Bench, scales: list[float], argv: Sequence[str] | None, stamp: str) -> dict[str, Any]:
+    args = bench.args
+    folder, generated = ensure_data(bench=bench, users=args.users)
+    print(f"measuring on {folder}", flush=True)
+    res: dict[str, Any] = {
+        "command": " ".join([".venv/bin/python bench/benchmark.py", *(argv if argv is not None else sys.argv[1:])]),
+        "started_at": stamp,
+        "users": args.users,
+        "seed": args.seed,
+        "repeat": args.repeat,
+        "input_bytes": sum((folder / f"{t.name}.csv").stat().st_size for t in bronze.TABLES),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_gib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB,
+            "load_average": [round(x, 1) for x in os.getloadavg()],
+            "python": platform.python_version(),
+            "duckdb": duckdb.__version__,
+            "pandas": pd.__version__,
+        },
+        "generation_seconds": generated.seconds if generated else None,
+    }
+    res["floor"] = measure_floor(bench=bench, folder=folder)
+    res["input_rows"] = sum(t["rows"] for t in res["floor"]["tables"].values())
+    res["core"] = measure_core(bench=bench, folder=folder)
+    res["prefect_startup"] = measure_prefect_startup(bench=bench)
+    res["toolkit"] = measure_toolkit(bench=bench, folder=folder, repeat=args.repeat, keep_features=True)
+    agreement = []
+    if res["toolkit"]["cohort"] != res["core"]["cohort"]:
+        agreement.append(f"cohort: toolkit {res['toolkit']['cohort']} vs core {res['core']['cohort']}")
+    agreement += compare_features(name="core vs toolkit", expected=res["core"]["features"], got=res["toolkit"]["features"])
+    if not args.skip_baseline:
+        res["baseline"] = measure_baseline(bench=bench, folder=folder)
+        if res["toolkit"]["cohort"] != res["baseline"]["cohort"]:
+            agreement.append(f"cohort: toolkit {res['toolkit']['cohort']} vs baseline {res['baseline']['cohort']}")
+        agreement += compare_features(
+            name="baseline vs toolkit", expected=res["baseline"]["features"], got=res["toolkit"]["features"]
+        )
+    res["agreement"] = agreement
+    floor, core, tk, pf = res["floor"]["seconds"], res["core"]["seconds"], res["toolkit"]["seconds"], res["prefect_startup"]["seconds"]
+    res["ratios"] = {
+        "toolkit/floor": tk / floor,
+        "toolkit without start-up/floor": (tk - pf) / floor,
+        "core/floor": core / floor,
+    }
+    if "baseline" in res:
+        res["ratios"]["baseline/core"] = res["baseline"]["seconds"] / core
+        res["ratios"]["baseline/toolkit"] = res["baseline"]["seconds"] / tk
+    if not args.skip_growth:
+        res["growth"] = _growth(bench=bench, scales=scales, full=res["toolkit"], startup=res["prefect_startup"])
+    res["targets"] = targets(res=res)
+    text = report(res=res)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for key in ("core", "toolkit", "baseline"):
+        if key in res:
+            res[key].pop("features", None)
+    (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(res, indent=2, default=str) + "\n", encoding="utf-8")
+    (RESULTS / f"bench-{stamp}.md").write_text(text + "\n", encoding="utf-8")
+    print("\n" + text)
+    print(f"\nresults: {RESULTS / f'bench-{stamp}.json'}, logs: {bench.logs}")
+    return res
+
+
+def _growth(*, bench: Bench, scales: list[float], full: dict[str, Any], startup: dict[str, Any]) -> list[dict[str, Any]]:
+    """Toolkit time and memory at each fraction of the full user count (one run each below full)."""
+    series = []
+    for scale in scales:
+        users = round(bench.args.users * scale)
+        if scale == 1:
+            m = full
+        else:
+            folder, _ = ensure_data(bench=bench, users=users)
+            m = measure_toolkit(bench=bench, folder=folder, repeat=1, keep_features=False)
+        series.append(
+            {
+                "scale": scale,
+                "users": users,
+                "rows": sum(m["bronze_rows"].values()),
+                "seconds": m["seconds"],
+                "seconds_without_startup": round(m["seconds"] - startup["seconds"], 3),
+                "peak_rss_bytes": m["peak_rss_bytes"],
+                "timings_seconds": m["timings_seconds"],
+            }
+        )
+    return series
+
+
+if __name__ == "__main__":
+    sys.exit(main())

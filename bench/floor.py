@@ -1,0 +1,52 @@
+"""The I/O floor: DuckDB only reading the four CSVs into a database, with the contract's types.
+
+Nothing the toolkit does can be faster than this, so the benchmark states the toolkit's and
+the core's times as multiples of it. Run as ``python -m bench.floor --source DIR --db FILE``;
+prints one JSON line with the rows and seconds per table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from traveltide.contract import bronze
+
+__all__ = ["load_floor", "main"]
+
+_SQL = (Path(__file__).with_name("floor.sql")).read_text(encoding="utf-8")
+
+
+def load_floor(*, con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, dict[str, float]]:
+    """CREATE TABLE <table> AS read_csv(...) for each bronze table; rows and seconds per table."""
+    out = {}
+    for table in bronze.TABLES:
+        t0 = time.perf_counter()
+        params = {"path": str(folder / f"{table.name}.csv"), "columns": {c.name: c.type for c in table.columns}}
+        con.sql(_SQL, params=params).create(table.name)
+        rows = con.table(table.name).count("*").fetchall()[0][0]
+        out[table.name] = {"rows": rows, "seconds": round(time.perf_counter() - t0, 3)}
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: load the folder into a fresh database file and print a JSON summary."""
+    p = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__.splitlines()[0])
+    p.add_argument("--source", type=Path, required=True, help="folder with users/sessions/flights/hotels.csv")
+    p.add_argument("--db", type=Path, required=True, help="DuckDB file to create (replaced if present)")
+    args = p.parse_args(argv)
+    args.db.unlink(missing_ok=True)
+    with duckdb.connect(str(args.db)) as con:
+        tables = load_floor(con=con, folder=args.source)
+    print(json.dumps({"tables": tables}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
