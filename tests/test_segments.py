@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import silhouette_score
 
+from traveltide import perks
 from traveltide.contract import gold
 from traveltide.contract.segments import PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
 from traveltide.segments import DEMOGRAPHIC_COLUMNS, FEATURES, SegmentationError, segment_users, silhouettes
@@ -48,7 +49,11 @@ PER_GROUP = 8
 
 
 def _rows(groups: tuple[str, ...]) -> list[dict]:
-    """8 users per archetype; doubles x (1 + 0.02 * (i % 4)), counts + i % 3 (not total_sessions)."""
+    """8 users per archetype; counts + i % 3 (not total_sessions), doubles x (1 + 0.02 * ((i + c) % 4)).
+
+    c is the column's position in DOUBLE_COLUMNS: measurement noise is independent between
+    features, as in real data (noise shared by all columns would be an axis of its own).
+    """
     rows = []
     for g, name in enumerate(groups):
         for i in range(PER_GROUP):
@@ -56,8 +61,8 @@ def _rows(groups: tuple[str, ...]) -> list[dict]:
             row = {"user_id": 1000 + 37 * (g * PER_GROUP + i), "group": name}
             for col in COUNT_COLUMNS:
                 row[col] = int(v.get(col, 1)) + (0 if col == "total_sessions" else i % 3)
-            for col in DOUBLE_COLUMNS:
-                row[col] = float(v.get(col, 0.5)) * (1 + 0.02 * (i % 4))
+            for phase, col in enumerate(DOUBLE_COLUMNS):
+                row[col] = float(v.get(col, 0.5)) * (1 + 0.02 * ((i + phase) % 4))
             rows.append(row)
     return rows
 
@@ -234,13 +239,12 @@ def test_k6_uses_every_perk_and_extras_get_their_best(con):
 
 
 def test_demographic_columns_never_reach_the_model(con):
-    assert FEATURES == (
-        "total_sessions", "cancellation_rate", "discount_usage_rate",
-        "total_nights", "total_checked_bags", "total_base_fare",
-    )  # fmt: skip
-    assert FEATURES == gold.SPEC_FEATURES
-    assert set(PROFILE_FEATURES) <= set(gold.FEATURE_COLUMNS)
+    # Inputs are the perk drivers: behaviour, no demographics, no activity volume or price.
+    assert set(FEATURES) == set(perks.DRIVER_FEATURES)
     assert not DEMOGRAPHIC_COLUMNS & set(FEATURES)
+    assert not {"total_sessions", "total_base_fare", "booking_sessions", "booked_trips"} & set(FEATURES)
+    # Every input and all six SPEC features stay in the profile of gold.segments.
+    assert set(FEATURES) | set(gold.SPEC_FEATURES) <= set(PROFILE_FEATURES) <= set(gold.FEATURE_COLUMNS)
     rows = _rows(FOUR)
     _load(con, rows)
     plain = _run(con, k=None).to_dict()
@@ -257,6 +261,17 @@ def test_demographic_columns_never_reach_the_model(con):
     assert con.execute("SELECT * FROM gold.user_segments ORDER BY user_id").fetchall() == plain_users
 
 
+def test_activity_volume_and_fare_do_not_split_segments(con):
+    # Sessions and fare swing strongly across every archetype (alternate rows); the
+    # segments must still follow what users do, not how much they visit or pay.
+    rows = _rows(FOUR)
+    for n, r in enumerate(rows):
+        r["total_sessions"], r["total_base_fare"] = (7, 150.0) if n % 2 else (40, 25_000.0)
+    _load(con, rows)
+    _run(con)
+    assert _by_group(con, rows) == {g: {EXPECTED_FOUR[g]} for g in FOUR}
+
+
 def test_plots_are_valid_pngs_and_diagnostics_are_json(con, tmp_path):
     _load(con, _rows(FOUR))
     result = _run(con, plots_dir=tmp_path / "plots")
@@ -270,11 +285,14 @@ def test_plots_are_valid_pngs_and_diagnostics_are_json(con, tmp_path):
     d = json.loads(json.dumps(result.to_dict()))
     assert d["sizes"] == {"1": 8, "2": 8, "3": 8, "4": 8}
     assert d["features"] == list(FEATURES) and d["seed"] == 42
-    assert set(d["scaler"]["mean"]) == set(FEATURES)
-    # log1p then z-score: mean of log1p(total_sessions) over the cohort, by hand.
+    assert set(d["scaler"]["mean"]) == set(FEATURES) == set(d["scaler"]["scale"])
+    assert d["scaler"]["log1p_features"] == ["total_checked_bags", "total_nights"]
+    # log1p then z-score: mean of log1p(total_checked_bags) over the cohort, by hand.
     bags = [b + i % 3 for b in (12, 1, 1, 1) for i in range(PER_GROUP)]
     assert d["scaler"]["mean"]["total_checked_bags"] == pytest.approx(np.mean(np.log1p(bags)))
-    assert d["scaler"]["mean"]["total_sessions"] == pytest.approx(np.log1p(9))
+    # Not logged: cancellation rate is 0 for 24 users, 0.45 x (1 + 0.02 * (i % 4)) for 8;
+    # those factors average 1.03, so the mean is 0.45 * 1.03 / 4.
+    assert d["scaler"]["mean"]["cancellation_rate"] == pytest.approx(0.45 * 1.03 / 4)
 
 
 def test_written_tables_follow_the_contract(con):

@@ -1,16 +1,36 @@
 """Segment the cohort by behaviour and give every segment and user a perk (SPEC §3).
 
-Inputs: :data:`FEATURES`, the six SPEC features of ``gold.user_features`` and nothing else;
-only these columns (plus ``user_id`` and the perk drivers, which never reach the model)
-are read, so demographic columns cannot reach the model even if the table carries them.
+Inputs: :data:`FEATURES`, the perk driver features of ``gold.user_features`` (bags checked
+and bags per flight; cancellation rate; discount usage rate and average discount; hotel
+nights and flight + hotel bundle rate). Only these columns, the profile features and
+``user_id`` are read, so demographic columns (gender, age, home, rooms, seats ...) cannot
+reach the model even if the table carries them. The six SPEC features all stay in every
+segment's profile (gold.segments); ``total_sessions`` and ``total_base_fare`` are profiled
+but are not inputs: they measure activity and price, which no perk rewards, and totals
+that grow with activity made k-means split heavy from light users instead of by what
+they want (measured below).
 
-Scaling: ``log1p`` on the heavy-tailed totals (:data:`LOG_FEATURES`: sessions, nights,
-bags, fare), then standardisation (z-scores) of all six. Why not min-max: one extreme
-fare (a few users fly business for five figures) becomes the maximum and squeezes every
-other user into a thin band near 0, so fare stops separating anyone. Why not a robust
-(median/IQR) scaler: for sparse features such as the cancellation rate most users sit at 0,
-the IQR is 0 and the feature's weight becomes arbitrary. After log1p, extreme totals are
-only a few standard deviations out and the rates keep their natural 0-1 spread.
+Scaling: ``log1p`` on the two heavy-tailed totals (:data:`LOG_FEATURES`: bags, nights),
+then standardisation (z-scores) of all inputs. The other inputs are bounded rates or
+per-trip means (0-1, bags per flight 0-4), so no single extreme user can stretch them. Why
+not min-max: one extreme value (a five-figure business fare, a 97-night traveller) becomes
+the maximum and squeezes every other user into a thin band near 0, so that feature stops
+separating anyone; fare is no longer an input, and after log1p extreme totals are only a
+few standard deviations out. Why not a robust (median/IQR) scaler: most users never cancel,
+the IQR of a sparse rate can be 0 and its weight becomes arbitrary. Why not cohort
+percentile ranks (tried: tied on the samples below): ranks throw magnitude away. A user
+cancelling 95 % of sessions sits barely above one cancelling 45 %, while 2 % noise in an
+unrelated input spreads users over the whole 0-1 range, so on hand-built cohorts k-means
+split on noise and merged the extreme and the regular cancellers (tests/test_segments.py).
+
+Choice, by a stated criterion (``bench/segments_eval.py``; generated samples of 100,000 and
+300,000 users, k = 4, k-means seeds 1, 2, 3, 42): every segment's affinity for its own perk
+must be at least :data:`traveltide.perks.FIT_MARGIN` and every segment must hold at least
+5 % of the cohort; among designs passing everywhere the largest worst-case affinity wins.
+Perk drivers with log1p + z-scores: worst 7.2 percentile points (mean 8.0), tied with
+driver percentiles (7.2, mean 8.8; rejected above); z-scored per-trip rates without totals:
+5.5; the SPEC six with log1p + z-scores (the earlier design) failed at -0.9, its discount
+segment barely above the cohort on discounts.
 
 Model: k-means (``n_init`` = 10, fixed seed) on rows sorted by ``user_id``, so the same data
 in any row order gives the same segments. With ``k = None``, k is the one in
@@ -51,10 +71,10 @@ __all__ = [
     "silhouettes",
 ]
 
-# The model's inputs: behaviour only (SPEC §2's six features).
+# The model's inputs: the perk drivers, behaviour only.
 FEATURES: tuple[str, ...] = CLUSTER_FEATURES
-# Heavy-tailed totals that are log1p-transformed before standardisation.
-LOG_FEATURES: tuple[str, ...] = ("total_sessions", "total_nights", "total_checked_bags", "total_base_fare")
+# Heavy-tailed inputs (totals) that are log1p-transformed before standardisation.
+LOG_FEATURES: tuple[str, ...] = ("total_checked_bags", "total_nights")
 # Never a model input (SPEC §3); tests check none of them is in FEATURES.
 DEMOGRAPHIC_COLUMNS: frozenset[str] = frozenset(
     {

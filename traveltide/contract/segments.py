@@ -5,19 +5,20 @@ the sentence saying why the perk fits; ``gold.user_segments`` gives every cohort
 segment, perk and a 0-100 fit score for each of the four perks.
 
 The feature lists and perk names live here because they decide columns of these tables:
-the model inputs (:data:`CLUSTER_FEATURES`), the profile means (:data:`PROFILE_FEATURES`)
-and the score columns (:data:`SCORE_COLUMNS`).
+the profile means (:data:`PROFILE_FEATURES`) and the score columns (:data:`SCORE_COLUMNS`).
+The model inputs (:data:`CLUSTER_FEATURES`) decide no column; each is profiled.
 """
 
 from __future__ import annotations
 
-from traveltide.contract import Column, ForeignKey, Table
+from traveltide.contract import Column, ForeignKey, Table, gold
 from traveltide.contract.gold import USER_FEATURES
 
 __all__ = [
     "TABLES",
     "SEGMENTS",
     "USER_SEGMENTS",
+    "SPEC_FEATURES",
     "CLUSTER_FEATURES",
     "DRIVER_EXTRAS",
     "PROFILE_FEATURES",
@@ -25,18 +26,25 @@ __all__ = [
     "SCORE_COLUMNS",
 ]
 
-# The six segmentation inputs of the original analysis (SPEC §2), all behaviour; every
-# feature named here is a column of gold.user_features (its meaning is defined there).
+# The six features of the original analysis (SPEC §2). They stay in every segment's
+# profile (gold.segments) whether or not they are model inputs.
+SPEC_FEATURES: tuple[str, ...] = gold.SPEC_FEATURES
+
+# The model's inputs: the perk driver features, behaviour only (no demographics, rooms or
+# seats; no total_sessions or total_base_fare, which measure activity and price, not what a
+# perk rewards). traveltide.segments explains the choice; every name is a column of
+# gold.user_features (its meaning is defined there).
 CLUSTER_FEATURES: tuple[str, ...] = (
-    "total_sessions",
+    "total_checked_bags",
+    "bags_per_flight",
     "cancellation_rate",
     "discount_usage_rate",
+    "avg_discount_amount",
     "total_nights",
-    "total_checked_bags",
-    "total_base_fare",
+    "bundle_rate",
 )
 
-# Behavioural features that drive perk scores and names besides the model inputs.
+# Behavioural features profiled besides the six SPEC features.
 DRIVER_EXTRAS: tuple[str, ...] = (
     "bags_per_flight",
     "avg_discount_amount",
@@ -44,8 +52,8 @@ DRIVER_EXTRAS: tuple[str, ...] = (
     "nights_per_hotel_trip",
 )
 
-# Features whose segment means are kept in gold.segments (model inputs first).
-PROFILE_FEATURES: tuple[str, ...] = CLUSTER_FEATURES + DRIVER_EXTRAS
+# Features whose segment means are kept in gold.segments (the SPEC six first).
+PROFILE_FEATURES: tuple[str, ...] = SPEC_FEATURES + DRIVER_EXTRAS
 
 
 # The four perks, in their fixed order (ids and colours follow it). "Free hotel meal" is
