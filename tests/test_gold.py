@@ -5,7 +5,6 @@ Expected values are worked out by hand in the comments."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pandas as pd

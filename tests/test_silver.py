@@ -4,7 +4,6 @@ against an independent pandas computation. Expected values are worked out by han
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 
 import duckdb
 import pandas as pd

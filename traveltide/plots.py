@@ -15,16 +15,15 @@ from matplotlib.figure import Figure
 
 from traveltide.contract.segments import PERK_NAMES
 
-__all__ = ["PERK_COLORS", "plot_k_selection", "plot_profiles", "plot_projection"]
+__all__ = ["PERK_COLORS", "plot_k_selection", "plot_projection"]
 
 PERK_COLORS: dict[str, str] = dict(zip(PERK_NAMES, ("#1f77b4", "#d62728", "#2ca02c", "#9467bd"), strict=True))
-_HATCHES = ("", "//", "..", "xx", "\\\\", "++")
 _MARKERS = ("o", "s", "^", "D", "v", "P")
 _DPI = 110
 
 
 def _styles(perks: Sequence[str]) -> list[int]:
-    """For each segment, how many earlier segments share its perk (picks hatch / marker)."""
+    """For each segment, how many earlier segments share its perk (picks the marker)."""
     seen: dict[str, int] = {}
     out = []
     for p in perks:
@@ -59,44 +58,6 @@ def plot_k_selection(
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=_DPI)
-    return path
-
-
-def plot_profiles(
-    *,
-    path: Path,
-    features: Sequence[str],
-    names: Sequence[str],
-    perks: Sequence[str],
-    segment_means: np.ndarray,
-    cohort_means: np.ndarray,
-) -> Path:
-    """Each segment's mean of every feature relative to the cohort mean (1 = cohort average)."""
-    ratio = np.divide(
-        segment_means, cohort_means, out=np.ones_like(segment_means, dtype=float), where=cohort_means != 0
-    )
-    k, f = ratio.shape
-    fig = Figure(figsize=(7, 1.0 + 0.45 * f * max(1, k / 2)))
-    ax = fig.add_subplot()
-    height = 0.8 / k
-    y = np.arange(f)
-    for s, style in enumerate(_styles(perks)):
-        ax.barh(
-            y - 0.4 + height * (s + 0.5),
-            ratio[s],
-            height=height,
-            color=PERK_COLORS[perks[s]],
-            hatch=_HATCHES[style % len(_HATCHES)],
-            edgecolor="white",
-            label=f"{names[s]} → {perks[s]}",
-        )
-    ax.axvline(1.0, color="black", linewidth=1)
-    ax.set_yticks(y, list(features))
-    ax.invert_yaxis()
-    ax.set_xlabel("segment mean ÷ cohort mean (ratio; 1 = cohort average)")
-    ax.set_title("Segment profiles: behaviour relative to the cohort", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="segment → perk", title_fontsize=7)
-    fig.savefig(path, dpi=_DPI, bbox_inches="tight")
     return path
 
 

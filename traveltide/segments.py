@@ -54,7 +54,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from traveltide import perks as perk_rules
-from traveltide import plots
+from traveltide import plots, report_charts
 from traveltide.contract import Table
 from traveltide.contract.segments import CLUSTER_FEATURES, PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
 
@@ -305,7 +305,7 @@ def _write_plots(
             k=k,
             how=how,
         ),
-        "profiles": plots.plot_profiles(
+        "profiles": report_charts.plot_segment_profiles(
             path=plots_dir / "segments_profiles.png",
             features=PROFILE_FEATURES,
             names=names,
