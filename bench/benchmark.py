@@ -38,6 +38,7 @@ import pandas as pd
 from bench.measure import MeasuredCommandError, Measurement, last_json_line, median_of, run_measured
 from traveltide.contract import bronze
 from traveltide.contract.gold import SPEC_FEATURES
+from traveltide.sample import generator_fingerprint
 
 __all__ = ["FULL_USERS", "main"]
 
@@ -88,11 +89,12 @@ def _child_env(*, prefect_home: Path, cache_dir: Path) -> dict[str, str]:
 def ensure_data(*, bench: Bench, users: int) -> tuple[Path, Measurement | None]:
     """The bronze folder for ``users`` (generated with ``traveltide sample`` unless already there)."""
     seed = bench.args.seed
-    folder = DATA / f"{users}-{seed}"
+    # Keyed by the generator's code too: a changed generator regenerates the data.
+    folder = DATA / f"{users}-{seed}-{generator_fingerprint()}"
     files = [folder / f"{t.name}.csv" for t in bronze.TABLES]
     if all(f.is_file() for f in files):
         return folder, None
-    part = DATA / f"{users}-{seed}.part"
+    part = folder.with_name(folder.name + ".part")
     shutil.rmtree(part, ignore_errors=True)
     print(f"generating {users:,} users (seed {seed}) into {folder} ...", flush=True)
     m = run_measured(

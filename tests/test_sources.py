@@ -11,6 +11,7 @@ from httpserver import LocalHTTPServer
 
 from traveltide.contract.bronze import TABLES
 from traveltide.download import DownloadError
+from traveltide.sample import generator_fingerprint
 from traveltide.settings import Settings
 from traveltide.sources import SourceError, fetch_sources
 
@@ -94,10 +95,10 @@ def test_remote_source_error_names_the_table_url(tmp_path):
 def test_sample_source_is_generated_once_and_reused(tmp_path):
     settings = Settings(source="sample", sample_users=200, sample_seed=7, cache_dir=tmp_path / "cache")
     first = fetch_sources(settings=settings)
-    folder = tmp_path / "cache" / "sample" / "200-7"
+    folder = tmp_path / "cache" / "sample" / f"200-7-{generator_fingerprint()}"
     assert [f.path for f in first] == [folder / f"{t}.csv" for t in ("users", "sessions", "flights", "hotels")]
     stamps = [f.path.stat().st_mtime_ns for f in first]
     second = fetch_sources(settings=settings)
     assert [f.path.stat().st_mtime_ns for f in second] == stamps
     assert [f.sha256 for f in second] == [hashlib.sha256(f.path.read_bytes()).hexdigest() for f in first]
-    assert sorted(p.name for p in (tmp_path / "cache" / "sample").iterdir()) == ["200-7"]
+    assert sorted(p.name for p in (tmp_path / "cache" / "sample").iterdir()) == [folder.name]

@@ -21,13 +21,24 @@ import pyarrow.csv as pacsv
 from traveltide.contract.bronze import FLIGHTS, HOTELS, SESSIONS, TABLES, USERS
 from traveltide.sample_model import SampleArrays, simulate
 
-__all__ = ["write_sample", "DIRTY_FAULTS_FILE"]
+__all__ = ["write_sample", "generator_fingerprint", "DIRTY_FAULTS_FILE"]
 
 # Written next to the CSVs in dirty mode: what was injected, per table, with file line numbers.
 DIRTY_FAULTS_FILE = "dirty_faults.json"
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _TS_FORMAT = "%Y-%m-%d %H:%M:%S"  # microsecond timestamps print their six fraction digits
+
+
+def generator_fingerprint() -> str:
+    """A short hash of the generator's code: cached samples are reused only by the same generator."""
+    import hashlib
+    from importlib.resources import files
+
+    h = hashlib.sha256()
+    for module in ("sample.py", "sample_model.py", "sample_catalog.py"):
+        h.update((files("traveltide") / module).read_bytes())
+    return h.hexdigest()[:10]
 
 
 def write_sample(*, out: Path, users: int = 100_000, seed: int = 20230104, dirty: bool = False) -> dict[str, Path]:

@@ -73,10 +73,11 @@ def _sample_complete(folder: Path) -> bool:
 
 
 def _from_sample(settings: Settings, progress: Callable[[str], None] | None) -> list[SourceFile]:
-    from traveltide.sample import write_sample
+    from traveltide.sample import generator_fingerprint, write_sample
 
     parent = settings.cache_dir / "sample"
-    folder = parent / f"{settings.sample_users}-{settings.sample_seed}"
+    # The generator's fingerprint in the name: a changed generator never reuses an old sample.
+    folder = parent / f"{settings.sample_users}-{settings.sample_seed}-{generator_fingerprint()}"
     if not _sample_complete(folder):
         parent.mkdir(parents=True, exist_ok=True)
         if progress:
