@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -203,10 +204,34 @@ def test_inspect_lists_tables_keys_and_manifest(written, tmp_path):
 
     copy = tmp_path / "traveltide.hyper"
     copy.write_bytes(path.read_bytes())
-    (tmp_path / "manifest.json").write_text(
-        json.dumps({"package_version": "0.1.0", "run": {"started": "2026-11-24T06:00:00", "steps": {}}, "outputs": [1, 2]})
-    )
+    digest = hashlib.sha256(copy.read_bytes()).hexdigest()
+    manifest = {
+        "run_id": "r1",
+        "finished_at": "2026-11-24T06:00:00",
+        "package_version": "0.1.0",
+        "settings": {"min_sessions": 7, "start_date": "2023-01-04"},
+        "source": {"files": [{"table": "users", "origin": "/data/users.csv", "size": 1234, "sha256": "ab" * 32}]},
+        "bronze": {"rows": {"users": 10, "sessions": 40}, "rejected": {"users": 1, "sessions": 2}},
+        "silver": {"users": {"set_aside": {"duplicate key": 1}}, "sessions": {"set_aside": {"duplicate key": 2, "unknown user": 3}}},
+        "row_counts": {"gold": {"cohort": 2}},
+        "segments": {"k": 2, "k_selection": "fixed", "segments": [
+            {"segment_id": 1, "segment_name": "Heavy packers", "users": 1, "perk": "Free checked bag"},
+            {"segment_id": 2, "segment_name": "Frequent cancellers", "users": 1, "perk": "No cancellation fees"},
+        ]},
+        "validation": {"bronze": {"passed": 56, "expectations": 57, "critical_failures": 0, "warnings": 1}},
+        "outputs": [{"path": "traveltide.hyper", "sha256": digest}],
+    }  # fmt: skip
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     text = inspect_text(path=copy)
-    assert "  package_version: 0.1.0" in text
-    assert "  run: started=2026-11-24T06:00:00 (+1 nested)" in text
-    assert "  outputs: 2 entries" in text
+    assert "  run: r1, finished 2026-11-24T06:00:00, package 0.1.0" in text
+    assert "  source users: /data/users.csv (1,234 bytes, sha256 abababababab)" in text
+    assert "  bronze rows: users 10, sessions 40; lines rejected: 3" in text
+    assert "  set aside in silver: duplicate key 3, unknown user 3" in text
+    assert "  cohort: 2 users with >= 7 sessions since 2023-01-04" in text
+    assert "    1 Heavy packers: 1 users -> Free checked bag" in text
+    assert "  validation bronze: 56/57 passed, 0 critical, 1 warnings" in text
+    assert "  extract matches this manifest (sha256)" in text
+    # An extract that is not the one the manifest describes is flagged.
+    manifest["outputs"][0]["sha256"] = "0" * 64
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert "WARNING: the extract is not the file this manifest describes" in inspect_text(path=copy)

@@ -6,6 +6,7 @@ summary of the run's ``manifest.json`` when one sits next to the extract.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -36,25 +37,68 @@ def format_description(*, description: ExtractDescription) -> list[str]:
     return lines
 
 
-def _scalar(value: Any) -> bool:
-    return isinstance(value, (str, int, float, bool)) or value is None
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
-def manifest_summary(*, manifest: dict[str, Any]) -> list[str]:
-    """A few lines from a manifest: its plain top-level values, and for nested entries
-    their own plain values (one level down) so a reader sees what, when and from where."""
+def manifest_summary(*, manifest: dict[str, Any], extract: Path | None = None) -> list[str]:
+    """What an operator asks of a run: when, from what, how many rows, which segments, which checks.
+
+    With ``extract``, also whether that file is the one the manifest describes (its SHA-256).
+    Parts a manifest lacks are left out, so older or partial manifests still print.
+    """
     lines = []
-    for key, value in manifest.items():
-        if _scalar(value):
-            lines.append(f"  {key}: {value}")
-        elif isinstance(value, dict):
-            plain = {k: v for k, v in value.items() if _scalar(v)}
-            nested = len(value) - len(plain)
-            shown = ", ".join(f"{k}={v}" for k, v in list(plain.items())[:6])
-            more = f" (+{nested} nested)" if nested else ""
-            lines.append(f"  {key}: {shown or '{...}'}{more}")
-        elif isinstance(value, list):
-            lines.append(f"  {key}: {len(value)} entries")
+    if "run_id" in manifest:
+        lines.append(
+            f"  run: {manifest['run_id']}, finished {manifest.get('finished_at', '?')}, "
+            f"package {manifest.get('package_version', '?')}"
+        )
+    source = manifest.get("source") or {}
+    for f in source.get("files", []):
+        lines.append(
+            f"  source {f.get('table')}: {f.get('origin')} ({f.get('size', 0):,} bytes, sha256 {str(f.get('sha256'))[:12]})"
+        )
+    bronze = manifest.get("bronze") or {}
+    if bronze.get("rows"):
+        rows = ", ".join(f"{t} {n:,}" for t, n in bronze["rows"].items())
+        rejected = sum((bronze.get("rejected") or {}).values())
+        lines.append(f"  bronze rows: {rows}; lines rejected: {rejected:,}")
+    silver = manifest.get("silver") or {}
+    aside: dict[str, int] = {}
+    for table in silver.values():
+        for reason, n in (table.get("set_aside") or {}).items():
+            aside[reason] = aside.get(reason, 0) + n
+    if aside:
+        lines.append("  set aside in silver: " + ", ".join(f"{r} {n:,}" for r, n in aside.items()))
+    settings = manifest.get("settings") or {}
+    gold = (manifest.get("row_counts") or {}).get("gold") or {}
+    if "cohort" in gold:
+        lines.append(
+            f"  cohort: {gold['cohort']:,} users with >= {settings.get('min_sessions', '?')} sessions "
+            f"since {settings.get('start_date', '?')}"
+        )
+    segments = manifest.get("segments") or {}
+    if segments.get("segments"):
+        lines.append(f"  segments (k = {segments.get('k')}, {segments.get('k_selection', '?')}):")
+        for seg in segments["segments"]:
+            lines.append(f"    {seg['segment_id']} {seg['segment_name']}: {seg['users']:,} users -> {seg['perk']}")
+    for layer, v in (manifest.get("validation") or {}).items():
+        lines.append(
+            f"  validation {layer}: {v.get('passed', '?')}/{v.get('expectations', '?')} passed, "
+            f"{v.get('critical_failures', '?')} critical, {v.get('warnings', '?')} warnings"
+        )
+    if extract is not None:
+        listed = {o.get("path"): o.get("sha256") for o in manifest.get("outputs", [])}
+        if extract.name in listed:
+            same = listed[extract.name] == _sha256(extract)
+            lines.append(
+                "  extract matches this manifest (sha256)" if same
+                else "  WARNING: the extract is not the file this manifest describes (sha256 differs); run again"
+            )
     return lines
 
 
@@ -68,7 +112,7 @@ def inspect_text(*, path: Path) -> str:
         except json.JSONDecodeError as exc:
             lines += ["", f"manifest: {manifest} is not valid JSON ({exc}); the run that wrote it did not finish"]
         else:
-            lines += ["", f"manifest: {manifest}", *manifest_summary(manifest=doc)]
+            lines += ["", f"manifest: {manifest}", *manifest_summary(manifest=doc, extract=path)]
     else:
         lines += ["", f"manifest: none next to the extract ({manifest})"]
     return "\n".join(lines)
