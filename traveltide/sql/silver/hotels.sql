@@ -12,14 +12,41 @@ source as (
     select * from bronze.hotels
 ),
 
-deduplicated as (
+keyed as (
     select *
     from source
     where trip_id is not null
+),
+
+-- Only keys that occur more than once need the ordered pick (a window sort over every column);
+-- the other rows, nearly all of them, pass straight through: same result, a fraction of the work.
+duplicated_keys as (
+    select trip_id
+    from keyed
+    group by trip_id
+    having count(*) > 1
+),
+
+single_rows as (
+    select keyed.*
+    from keyed
+    anti join duplicated_keys using (trip_id)
+),
+
+first_of_duplicates as (
+    select keyed.*
+    from keyed
+    semi join duplicated_keys using (trip_id)
     qualify row_number() over (
         partition by trip_id
         order by hotel_name, nights, rooms, check_in_time, check_out_time, hotel_per_room_usd
     ) = 1
+),
+
+deduplicated as (
+    select * from single_rows
+    union all
+    select * from first_of_duplicates
 ),
 
 split_names as (

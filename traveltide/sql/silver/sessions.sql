@@ -16,10 +16,31 @@ users as (
     select user_id from silver.users
 ),
 
-deduplicated as (
+keyed as (
     select *
     from source
     where session_id is not null
+),
+
+-- Only keys that occur more than once need the ordered pick (a window sort over every column);
+-- the other rows, nearly all of them, pass straight through: same result, a fraction of the work.
+duplicated_keys as (
+    select session_id
+    from keyed
+    group by session_id
+    having count(*) > 1
+),
+
+single_rows as (
+    select keyed.*
+    from keyed
+    anti join duplicated_keys using (session_id)
+),
+
+first_of_duplicates as (
+    select keyed.*
+    from keyed
+    semi join duplicated_keys using (session_id)
     qualify row_number() over (
         partition by session_id
         order by
@@ -27,6 +48,12 @@ deduplicated as (
             flight_discount_amount, hotel_discount_amount, flight_booked, hotel_booked,
             page_clicks, cancellation
     ) = 1
+),
+
+deduplicated as (
+    select * from single_rows
+    union all
+    select * from first_of_duplicates
 ),
 
 known_users as (

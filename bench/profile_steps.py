@@ -1,0 +1,153 @@
+"""Time the toolkit's steps one by one, in this process, to find where the time goes.
+
+Run as ``python -m bench.profile_steps --source DIR --db FILE STEP...`` with steps among
+bronze, silver, gold, segment, mart and validate_<layer>; each step opens its own connection
+to ``--db`` (as the flow's steps do) and one line per step gives its wall time and the
+process's peak RSS so far. ``--trace-sql`` also lists every SQL statement Great Expectations
+sends (count, total and the slowest ones), to see how many table scans a suite costs.
+``--expectations DIR`` validates with another suites folder (e.g. an older revision's, for a
+before/after comparison). ``--explain`` prints DuckDB's EXPLAIN ANALYZE of each silver/gold
+table's SELECT (nothing is written; it reads the tables already in ``--db``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+__all__ = ["main"]
+
+_STEPS = (
+    "bronze",
+    "silver",
+    "gold",
+    "segment",
+    "mart",
+    "validate_bronze",
+    "validate_silver",
+    "validate_gold",
+    "validate_mart",
+)
+
+
+def _peak_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def _trace_sql() -> list[tuple[float, str]]:
+    """Record (seconds, statement) of every SQLAlchemy statement from now on."""
+    import sqlalchemy as sa
+
+    log: list[tuple[float, str]] = []
+
+    @sa.event.listens_for(sa.engine.Engine, "before_cursor_execute")
+    def _before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        conn.info.setdefault("_t0", []).append(time.perf_counter())
+
+    @sa.event.listens_for(sa.engine.Engine, "after_cursor_execute")
+    def _after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        log.append((time.perf_counter() - conn.info["_t0"].pop(), " ".join(statement.split())))
+
+    return log
+
+
+def _run_step(name: str, *, source: Path, db: Path, docs: Path, expectations: Path | None) -> Any:
+    if name == "bronze":
+        from traveltide.bronze import load_bronze
+        from traveltide.contract import bronze
+
+        files = {t.name: source / f"{t.name}.csv" for t in bronze.TABLES}
+        with duckdb.connect(str(db)) as con:
+            return load_bronze(con=con, files=files).rows
+    if name == "silver":
+        from traveltide.transform import build_silver
+
+        with duckdb.connect(str(db)) as con:
+            return build_silver(con=con)
+    if name == "gold":
+        from traveltide.transform import build_gold
+
+        with duckdb.connect(str(db)) as con:
+            return build_gold(con=con, start_date=date(2023, 1, 4), min_sessions=7)
+    if name == "segment":
+        from traveltide.segments import segment_users
+
+        with duckdb.connect(str(db)) as con:
+            return segment_users(con=con, k=4, k_min=2, k_max=8, seed=42, plots_dir=None).to_dict()["k"]
+    if name == "mart":
+        from traveltide.mart import build_mart
+
+        with duckdb.connect(str(db)) as con:
+            return build_mart(con=con)
+    if name.startswith("validate_"):
+        from traveltide.validation import validate_layer
+
+        layer = name.removeprefix("validate_")
+        extra = {"expectations_dir": expectations} if expectations else {}
+        result = validate_layer(db_path=db, layer=layer, docs_dir=docs, run_id="profile", **extra)
+        return result.format()
+    raise ValueError(f"unknown step {name!r}; expected one of {list(_STEPS)}")
+
+
+def _explain(db: Path) -> None:
+    from importlib.resources import files
+
+    from traveltide.contract import gold, silver
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        for table in (*silver.TABLES, *gold.TABLES):
+            sql = (files("traveltide") / "sql" / table.layer / f"{table.name}.sql").read_text(encoding="utf-8")
+            params = {"start_date": date(2023, 1, 4), "min_sessions": 7}
+            used = {k: v for k, v in params.items() if f"${k}" in sql}
+            t0 = time.perf_counter()
+            plan = con.execute(f"explain analyze {sql}", used).fetchall()
+            print(f"== {table.qualified_name}: {time.perf_counter() - t0:.2f} s")
+            print(plan[0][1])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: run the named steps in order and print their times."""
+    p = argparse.ArgumentParser(prog="python -m bench.profile_steps", description=__doc__.splitlines()[0])
+    p.add_argument("steps", nargs="*", help=f"steps to run, in order: {', '.join(_STEPS)}")
+    p.add_argument("--source", type=Path, help="folder with users/sessions/flights/hotels.csv (for bronze)")
+    p.add_argument("--db", type=Path, required=True, help="DuckDB file (bronze replaces its bronze schema)")
+    p.add_argument("--docs", type=Path, help="Data Docs folder (default: a temporary folder)")
+    p.add_argument("--expectations", type=Path, help="suites folder to validate with (default: the repo's)")
+    p.add_argument("--trace-sql", action="store_true", help="list the SQL statements GX sends, with times")
+    p.add_argument("--top", type=int, default=15, help="how many of the slowest statements to list")
+    p.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each silver and gold SELECT")
+    args = p.parse_args(argv)
+    unknown = [s for s in args.steps if s not in _STEPS]
+    if unknown:
+        p.error(f"unknown step(s) {unknown}; choose from {', '.join(_STEPS)}")
+    log = _trace_sql() if args.trace_sql else None
+    with tempfile.TemporaryDirectory() as tmp:
+        docs = args.docs or Path(tmp) / "data_docs"
+        for name in args.steps:
+            start = len(log) if log is not None else 0
+            t0 = time.perf_counter()
+            result = _run_step(name, source=args.source, db=args.db, docs=docs, expectations=args.expectations)
+            print(f"{name}: {time.perf_counter() - t0:.2f} s, peak RSS {_peak_gib():.2f} GiB", flush=True)
+            if name.startswith("validate_"):
+                print("  " + str(result).splitlines()[0])
+            if log is not None and len(log) > start:
+                statements = log[start:]
+                print(f"  {len(statements)} SQL statements, {sum(s for s, _ in statements):.2f} s in the database")
+                for seconds, text in sorted(statements, reverse=True)[: args.top]:
+                    print(f"  {seconds:7.3f} s  {text[:220]}")
+    if args.explain:
+        _explain(args.db)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
