@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -53,3 +54,31 @@ def good_run(harness, sample_dir, tmp_path_factory):
         overrides={"source": str(sample_dir), "exports": str(tmp / "exports"), "cache_dir": str(tmp / "cache")}
     )
     return tmp / "exports", manifest
+
+
+# --- A clean end: pytest's summary stays the last thing printed ---
+
+_EXIT_STATUS = 0
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    global _EXIT_STATUS
+    _EXIT_STATUS = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config) -> None:
+    """Leave without interpreter teardown (as the ``traveltide`` command does).
+
+    Great Expectations' caches keep DuckDB objects alive until teardown, where DuckDB's
+    bindings print pages of "nanobind: leaked ..." lines after the test summary. Every
+    fixture, plugin and exit handler has finished by now; only that teardown is skipped.
+    """
+    import atexit
+    import shutil
+
+    atexit._run_exitfuncs()
+    shutil.rmtree(_HOME, ignore_errors=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_EXIT_STATUS)
