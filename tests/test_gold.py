@@ -120,6 +120,14 @@ def test_counts(con):
     }
 
 
+def test_connection_stays_usable_after_each_layer(con):
+    # DuckDB 2.0 refuses con.table() while an earlier result is half read; the segmentation
+    # step reads gold.user_features through the same kind of call.
+    assert con.table("silver.users").fetchall()
+    build_gold(con=con, start_date=START, min_sessions=3)
+    assert len(con.table("gold.user_features").fetchall()) == 2
+
+
 def test_cohort_boundaries(con):
     build_gold(con=con, start_date=START, min_sessions=3)
     assert _rows(con, "select * from gold.cohort order by user_id") == [

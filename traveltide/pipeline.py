@@ -160,12 +160,12 @@ def step_gold(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
 
     with _connect(paths) as con:
         counts = build_gold(con=con, start_date=settings.start_date, min_sessions=settings.min_sessions)
-        users, in_window, most = con.execute(
+        ((users, in_window, most),) = con.execute(
             "select (select count(*) from silver.users), count(*), coalesce(max(n), 0) from ("
             "select user_id, count(*) as n from silver.sessions "
             "where session_start >= $start_date group by user_id)",
             {"start_date": settings.start_date},
-        ).fetchone()
+        ).fetchall()
     cohort = counts.get("cohort", 0)
     counts["funnel"] = {"users": users, "users_in_window": in_window, "cohort": cohort}
     if cohort == 0:

@@ -97,7 +97,7 @@ def build_silver(*, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     _build(con, silver.TABLES, {})
     result: dict[str, Any] = {}
     for name, reasons in silver.SET_ASIDE_REASONS.items():
-        (rows,) = con.execute(f"select count(*) from {silver.by_name(name).qualified_name}").fetchone()
+        ((rows,),) = con.execute(f"select count(*) from {silver.by_name(name).qualified_name}").fetchall()
         counts = dict(
             con.execute(
                 "select reason, rows from silver.set_aside where table_name = ?", [name]
@@ -119,6 +119,8 @@ def build_gold(*, con: duckdb.DuckDBPyConnection, start_date: date, min_sessions
         _check_contract(con, table, hint="build the silver layer first (build_silver)")
     _build(con, gold.TABLES, {"start_date": start_date, "min_sessions": min_sessions})
     return {
-        table.name: con.execute(f"select count(*) from {table.qualified_name}").fetchone()[0]
+        # fetchall, not fetchone: DuckDB 2.0 keeps a half-read result open and refuses the
+        # next con.table() / con.sql() on the caller's connection.
+        table.name: con.execute(f"select count(*) from {table.qualified_name}").fetchall()[0][0]
         for table in gold.TABLES
     }
