@@ -19,7 +19,7 @@ from traveltide import __version__, pipeline
 from traveltide.download import DownloadError
 from traveltide.publish import exports_lock
 from traveltide.settings import Settings, load_settings
-from traveltide.validation import preload_great_expectations
+from traveltide.preload import RUN_MODULES, preload_modules
 
 __all__ = ["traveltide_mart", "run_flow", "serve", "RunResult"]
 
@@ -120,7 +120,7 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     started = datetime.now(UTC)
     timings: dict[str, float] = {}
     with exports_lock(exports=settings.exports):
-        preload_great_expectations()  # overlaps the GX import with fetch and bronze
+        preload_modules(names=RUN_MODULES)  # overlaps the imports with fetch and bronze
         paths = pipeline.prepare_run(settings=settings)
         try:
             fetched = _timed(timings, "fetch", fetch, settings=settings)

@@ -147,6 +147,19 @@ def test_sessions_of_unknown_users_are_set_aside(con, built):
     ]
 
 
+def test_pass_through_tables_are_views_over_bronze_with_only_the_exceptions_stored(con, built):
+    views = {name for (name,) in _one(con, "select view_name from duckdb_views() where schema_name = 'silver'")}
+    assert views == {"sessions", "flights", "hotels"}
+    # Stored: one row per duplicated key (the kept row) and per session of an unknown user.
+    assert _one(con, "select session_id, bronze_rows, known_user from silver.sessions_exceptions order by 1") == [
+        ("2-dup", 2, True), ("99-x", 1, False), ("null-user", 1, False)
+    ]
+    assert _one(con, "select trip_id, bronze_rows from silver.hotels_exceptions") == [("h-dup", 2)]
+    # A later change to bronze shows through: nothing was copied.
+    con.execute("update bronze.sessions set page_clicks = 99 where session_id = '1-book'")
+    assert _one(con, "select page_clicks from silver.sessions where session_id = '1-book'") == [(99,)]
+
+
 def test_session_type_and_seconds(con, built):
     rows = dict(
         (sid, (kind, secs))

@@ -1,7 +1,8 @@
 """Export the silver and gold tables as Parquet, the layered exports other tools read.
 
-Every table of the ``silver`` and ``gold`` schemas becomes ``<out_dir>/<layer>/<table>.parquet``
-(DuckDB ``COPY``, the path bound as a parameter); the row counts go into the manifest.
+Every contract table of silver and gold (views included, work tables not) becomes
+``<out_dir>/<layer>/<table>.parquet`` (DuckDB ``COPY``, the path bound as a parameter);
+the row counts go into the manifest.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from pathlib import Path
 
 import duckdb
 
+from traveltide.contract import Table, gold, segments, silver
+
 __all__ = ["LAYERS", "export_parquet"]
 
-LAYERS: tuple[str, ...] = ("silver", "gold")
+LAYERS: dict[str, tuple[Table, ...]] = {"silver": silver.TABLES, "gold": (*gold.TABLES, *segments.TABLES)}
 
 
 def export_parquet(*, con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, dict[str, dict[str, object]]]:
@@ -22,15 +25,9 @@ def export_parquet(*, con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str
     Raises ``ValueError`` if a layer has no tables (the run did not build it).
     """
     exported: dict[str, dict[str, dict[str, object]]] = {}
-    for layer in LAYERS:
-        tables = [
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
-                [layer],
-            ).fetchall()
-        ]
+    present = set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
+    for layer, contract in LAYERS.items():
+        tables = [table.name for table in contract if (layer, table.name) in present]
         if not tables:
             raise ValueError(f"schema {layer!r} has no tables to export; build the {layer} layer before exporting")
         folder = out_dir / layer

@@ -54,7 +54,6 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from traveltide import perks as perk_rules
-from traveltide import plots, report_charts
 from traveltide.contract import Table
 from traveltide.contract.segments import CLUSTER_FEATURES, PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
 
@@ -293,6 +292,9 @@ def _write_plots(
     seed: int,
 ) -> dict[str, str]:
     """The three diagnostic PNGs; returns their paths by kind."""
+    # matplotlib (1 s to import) only when pictures are asked for.
+    from traveltide import plots, report_charts
+
     plots_dir.mkdir(parents=True, exist_ok=True)
     names = [s.segment_name for s in summaries]
     perks = [s.perk for s in summaries]

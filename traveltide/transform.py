@@ -1,5 +1,6 @@
 """Silver and gold in SQL: each table is one SELECT in ``traveltide/sql/<layer>/<table>.sql``,
-materialised in the contract's build order so every step reads only finished tables.
+materialised (or created as a view, where the contract says so) in build order, so every
+step reads only finished tables.
 
 Each built table is checked against its contract (column names, order and DuckDB types),
 because the contract also feeds the GX suites, the Hyper keys and the data dictionary.
@@ -64,8 +65,9 @@ def _check_contract(con: duckdb.DuckDBPyConnection, table: Table, *, hint: str) 
 def _materialise(con: duckdb.DuckDBPyConnection, table: Table, params: dict[str, Any]) -> None:
     sql = _sql_text(table.layer, table.name)
     used = {k: params[k] for k in sorted(set(_PARAMETER.findall(sql)))}
-    # Identifiers come from the contract; values are bound.
-    con.execute(f"create or replace table {table.qualified_name} as {sql}", used)
+    kind = "view" if table.view else "table"
+    # Identifiers come from the contract; values are bound (views take none).
+    con.execute(f"create or replace {kind} {table.qualified_name} as {sql}", used)
     _check_contract(
         con,
         table,
@@ -94,7 +96,7 @@ def build_silver(*, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """
     for table in bronze.TABLES:
         _check_contract(con, table, hint="load the bronze layer first (traveltide run)")
-    _build(con, silver.TABLES, {})
+    _build(con, silver.BUILD_ORDER, {})
     result: dict[str, Any] = {}
     for name, reasons in silver.SET_ASIDE_REASONS.items():
         ((rows,),) = con.execute(f"select count(*) from {silver.by_name(name).qualified_name}").fetchall()

@@ -33,7 +33,11 @@ class ForeignKey:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """A table of one layer with its grain sentence, columns and keys."""
+    """A table of one layer with its grain sentence, columns and keys.
+
+    ``view`` tables are DuckDB views: readers see a table, but nothing is copied (silver's
+    pass-through tables read bronze, so the run does not write the data twice).
+    """
 
     layer: str
     name: str
@@ -41,6 +45,7 @@ class Table:
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = field(default=())
+    view: bool = False
 
     @property
     def qualified_name(self) -> str:

@@ -10,7 +10,18 @@ from __future__ import annotations
 from traveltide.contract import Column, ForeignKey, Table
 from traveltide.contract import bronze
 
-__all__ = ["TABLES", "USERS", "SESSIONS", "FLIGHTS", "HOTELS", "SET_ASIDE", "SET_ASIDE_REASONS", "by_name"]
+__all__ = [
+    "TABLES",
+    "WORK_TABLES",
+    "BUILD_ORDER",
+    "USERS",
+    "SESSIONS",
+    "FLIGHTS",
+    "HOTELS",
+    "SET_ASIDE",
+    "SET_ASIDE_REASONS",
+    "by_name",
+]
 
 # Why a bronze row is not in silver; silver.set_aside holds one count per table and reason.
 SET_ASIDE_REASONS: dict[str, tuple[str, ...]] = {
@@ -42,6 +53,7 @@ SESSIONS = Table(
     grain="One row per session of a known user (session_id unique and not NULL).",
     primary_key=("session_id",),
     foreign_keys=(ForeignKey(("user_id",), "users", ("user_id",)),),
+    view=True,
     columns=(
         *bronze.SESSIONS.columns,
         Column(
@@ -65,6 +77,7 @@ FLIGHTS = Table(
     grain="One row per trip with a flight (trip_id unique and not NULL).",
     primary_key=("trip_id",),
     columns=bronze.FLIGHTS.columns,
+    view=True,
 )
 
 _H = bronze.HOTELS.column
@@ -73,6 +86,7 @@ HOTELS = Table(
     name="hotels",
     grain="One row per trip with a hotel stay (trip_id unique and not NULL).",
     primary_key=("trip_id",),
+    view=True,
     columns=(
         _H("trip_id"),
         _H("hotel_name"),
@@ -125,6 +139,36 @@ SET_ASIDE = Table(
 )
 
 TABLES: tuple[Table, ...] = (USERS, SESSIONS, FLIGHTS, HOTELS, SET_ASIDE)
+
+_BRONZE_ROWS = Column("bronze_rows", "BIGINT", "Bronze rows carrying this key.", nullable=False)
+
+
+def _exceptions(source: Table, *extra: Column) -> Table:
+    return Table(
+        layer="silver",
+        name=f"{source.name}_exceptions",
+        grain=(
+            f"Work table behind the silver.{source.name} view: one row per key whose bronze rows "
+            "are not taken as they are, holding the row silver keeps for it."
+        ),
+        primary_key=source.primary_key,
+        columns=(*source.columns, _BRONZE_ROWS, *extra),
+    )
+
+
+# Not part of the published layer (no suite, no Parquet): they hold the few keys the
+# pass-through views must treat apart, so silver never stores a second copy of bronze.
+WORK_TABLES: tuple[Table, ...] = (
+    _exceptions(
+        bronze.SESSIONS,
+        Column("known_user", "BOOLEAN", "The kept row's user_id is in silver.users.", nullable=False),
+    ),
+    _exceptions(bronze.FLIGHTS),
+    _exceptions(bronze.HOTELS),
+)
+
+# Each table reads only tables built before it.
+BUILD_ORDER: tuple[Table, ...] = (USERS, *WORK_TABLES, SESSIONS, FLIGHTS, HOTELS, SET_ASIDE)
 
 
 def by_name(name: str) -> Table:

@@ -5,10 +5,8 @@ Great Expectations is imported here, inside the function, so ``traveltide --help
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +17,7 @@ import duckdb
 from traveltide.validation.suites import DEFAULT_EXPECTATIONS_DIR, Layer, Suite, load_layer_suites
 from traveltide.validation.summary import ExpectationOutcome, LayerValidation
 
-__all__ = ["preload_great_expectations", "validate_layer", "ValidationSetupError", "SITE_NAME", "SAMPLE_SIZE"]
+__all__ = ["validate_layer", "ValidationSetupError", "SITE_NAME", "SAMPLE_SIZE"]
 
 SITE_NAME = "traveltide"
 SAMPLE_SIZE = 5
@@ -29,20 +27,6 @@ _RUN_MARKER = "RUN_ID"
 
 class ValidationSetupError(RuntimeError):
     """Validation could not start (missing database or table); the message says what to do."""
-
-
-def preload_great_expectations() -> threading.Thread:
-    """Import Great Expectations in a background thread and return the thread.
-
-    The import takes 4-7 s of one core; a run starts it before loading bronze, so the
-    first gate does not wait for it while DuckDB reads the exports.
-    """
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    thread = threading.Thread(
-        target=importlib.import_module, args=("great_expectations",), name="preload-gx", daemon=True
-    )
-    thread.start()
-    return thread
 
 
 def validate_layer(

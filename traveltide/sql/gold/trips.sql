@@ -17,19 +17,23 @@ silver_sessions as (
     select * from silver.sessions
 ),
 
-flights as (
-    select * from silver.flights
-),
-
-hotels as (
-    select * from silver.hotels
-),
-
 trip_ids as (
     select trip_id, min(user_id) as user_id
     from gold_sessions
     where trip_id is not null
     group by trip_id
+),
+
+flights as (
+    select *
+    from silver.flights
+    where trip_id in (select trip_id from trip_ids)
+),
+
+hotels as (
+    select *
+    from silver.hotels
+    where trip_id in (select trip_id from trip_ids)
 ),
 
 booking_sessions as (

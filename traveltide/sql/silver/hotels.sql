@@ -2,6 +2,8 @@
 -- hotel_city, the source's nights_reported and clean nights.
 -- Rows without trip_id ('null key') and further rows of a trip_id ('duplicate key': the
 -- first in column order, NULLs last, is kept) are counted in silver.set_aside.
+-- A view: rows with a unique trip_id pass straight through from bronze; duplicated ids are
+-- settled once in silver.hotels_exceptions (the kept row per id).
 -- hotel_name is '<Brand> - <city>'; 8 brands carry a trailing space ('NH Hotel  - ottawa'),
 -- so the name is split at the first ' - ' and both parts are trimmed ('Shangri-La' keeps its
 -- hyphen). nights = max(0, check_out date - check_in date + 1 if check_out time > 12:00):
@@ -12,41 +14,26 @@ source as (
     select * from bronze.hotels
 ),
 
-keyed as (
-    select *
+exceptions as (
+    select * from silver.hotels_exceptions
+),
+
+passed_through as (
+    select source.*
     from source
-    where trip_id is not null
+    anti join exceptions using (trip_id)
+    where source.trip_id is not null
 ),
 
--- Only keys that occur more than once need the ordered pick (a window sort over every column);
--- the other rows, nearly all of them, pass straight through: same result, a fraction of the work.
-duplicated_keys as (
-    select trip_id
-    from keyed
-    group by trip_id
-    having count(*) > 1
-),
-
-single_rows as (
-    select keyed.*
-    from keyed
-    anti join duplicated_keys using (trip_id)
-),
-
-first_of_duplicates as (
-    select keyed.*
-    from keyed
-    semi join duplicated_keys using (trip_id)
-    qualify row_number() over (
-        partition by trip_id
-        order by hotel_name, nights, rooms, check_in_time, check_out_time, hotel_per_room_usd
-    ) = 1
+kept as (
+    select * exclude (bronze_rows)
+    from exceptions
 ),
 
 deduplicated as (
-    select * from single_rows
+    select * from passed_through
     union all
-    select * from first_of_duplicates
+    select * from kept
 ),
 
 split_names as (

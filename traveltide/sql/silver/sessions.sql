@@ -6,60 +6,35 @@
 -- session resolves to a user.
 -- session_type: 'cancellation' when cancellation is true, else 'booking' when trip_id is set,
 -- else 'browse' (a NULL cancellation flag counts as false).
+-- A view: sessions whose id is unique and whose user is known pass straight through from
+-- bronze; the few others are settled once in silver.sessions_exceptions (the kept row per id).
 with
 
 source as (
     select * from bronze.sessions
 ),
 
-users as (
-    select user_id from silver.users
+exceptions as (
+    select * from silver.sessions_exceptions
 ),
 
-keyed as (
-    select *
+passed_through as (
+    select source.*
     from source
-    where session_id is not null
+    anti join exceptions using (session_id)
+    where source.session_id is not null
 ),
 
--- Only keys that occur more than once need the ordered pick (a window sort over every column);
--- the other rows, nearly all of them, pass straight through: same result, a fraction of the work.
-duplicated_keys as (
-    select session_id
-    from keyed
-    group by session_id
-    having count(*) > 1
-),
-
-single_rows as (
-    select keyed.*
-    from keyed
-    anti join duplicated_keys using (session_id)
-),
-
-first_of_duplicates as (
-    select keyed.*
-    from keyed
-    semi join duplicated_keys using (session_id)
-    qualify row_number() over (
-        partition by session_id
-        order by
-            user_id, trip_id, session_start, session_end, flight_discount, hotel_discount,
-            flight_discount_amount, hotel_discount_amount, flight_booked, hotel_booked,
-            page_clicks, cancellation
-    ) = 1
-),
-
-deduplicated as (
-    select * from single_rows
-    union all
-    select * from first_of_duplicates
+kept as (
+    select * exclude (bronze_rows, known_user)
+    from exceptions
+    where known_user
 ),
 
 known_users as (
-    select *
-    from deduplicated
-    where user_id in (select user_id from users)
+    select * from passed_through
+    union all
+    select * from kept
 ),
 
 final as (

@@ -3,7 +3,8 @@
 -- bronze rows = silver rows + sum(rows) per table.
 -- 'null key': primary key NULL; 'duplicate key': rows beyond the first per primary key;
 -- 'unknown user': distinct sessions (after deduplication) whose user is NULL or not in
--- silver.users, i.e. deduplicated sessions missing from silver.sessions.
+-- silver.users. Duplicates and unknown users are read from the <table>_exceptions work tables,
+-- which hold one row per such key with its bronze row count.
 with
 
 users_counts as (
@@ -15,24 +16,21 @@ users_counts as (
 
 sessions_counts as (
     select
-        count(*) filter (where session_id is null) as null_key,
-        count(session_id) - count(distinct session_id) as duplicate_key,
-        count(distinct session_id) - (select count(*) from silver.sessions) as unknown_user
-    from bronze.sessions
+        (select count(*) from bronze.sessions where session_id is null) as null_key,
+        (select cast(coalesce(sum(bronze_rows - 1), 0) as bigint) from silver.sessions_exceptions) as duplicate_key,
+        (select count(*) from silver.sessions_exceptions where not known_user) as unknown_user
 ),
 
 flights_counts as (
     select
-        count(*) filter (where trip_id is null) as null_key,
-        count(trip_id) - count(distinct trip_id) as duplicate_key
-    from bronze.flights
+        (select count(*) from bronze.flights where trip_id is null) as null_key,
+        (select cast(coalesce(sum(bronze_rows - 1), 0) as bigint) from silver.flights_exceptions) as duplicate_key
 ),
 
 hotels_counts as (
     select
-        count(*) filter (where trip_id is null) as null_key,
-        count(trip_id) - count(distinct trip_id) as duplicate_key
-    from bronze.hotels
+        (select count(*) from bronze.hotels where trip_id is null) as null_key,
+        (select cast(coalesce(sum(bronze_rows - 1), 0) as bigint) from silver.hotels_exceptions) as duplicate_key
 ),
 
 final as (

@@ -1,0 +1,56 @@
+-- One row per trip_id that occurs more than once in bronze.flights: the row kept for the id
+-- (the first in column order, NULLs last) and how many bronze rows carry the id.
+-- A work table: every other flight passes straight through, so the silver.flights view reads
+-- bronze.flights and consults this small table instead of silver storing a second copy.
+with
+
+source as (
+    select * from bronze.flights
+),
+
+keyed as (
+    select *
+    from source
+    where trip_id is not null
+),
+
+duplicated_keys as (
+    select trip_id, count(*) as bronze_rows
+    from keyed
+    group by trip_id
+    having count(*) > 1
+),
+
+first_of_duplicates as (
+    select keyed.*, duplicated_keys.bronze_rows
+    from keyed
+    join duplicated_keys using (trip_id)
+    qualify row_number() over (
+        partition by trip_id
+        order by
+            origin_airport, destination, destination_airport, seats, return_flight_booked,
+            departure_time, return_time, checked_bags, trip_airline,
+            destination_airport_lat, destination_airport_lon, base_fare_usd
+    ) = 1
+),
+
+final as (
+    select
+        trip_id,
+        origin_airport,
+        destination,
+        destination_airport,
+        seats,
+        return_flight_booked,
+        departure_time,
+        return_time,
+        checked_bags,
+        trip_airline,
+        destination_airport_lat,
+        destination_airport_lon,
+        base_fare_usd,
+        bronze_rows
+    from first_of_duplicates
+)
+
+select * from final
