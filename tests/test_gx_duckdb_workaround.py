@@ -62,3 +62,24 @@ def test_expectations_run_on_duckdb_through_the_datasource(db: Path) -> None:
     assert result.result["partial_unexpected_list"] == [6]
     datasource.get_execution_engine().close()
     datasource.get_engine().dispose()
+
+
+def test_sql_expectation_runs_its_query_once_and_counts_every_row(db: Path) -> None:
+    context = gx.get_context(mode="ephemeral")
+    datasource = add_duckdb_datasource(context=context, name="d", db_path=db, schema="bronze")
+    sent: list[str] = []
+    engine = datasource.get_execution_engine().engine
+    sa.event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_: sent.append(statement))
+    batch = datasource.add_table_asset(name="u", table_name="users").add_batch_definition_whole_table(name="all").get_batch()
+    query = "select user_id from {batch} where user_id >= 2"
+    result = batch.validate(
+        gx.expectations.UnexpectedRowsExpectation(unexpected_rows_query=query), result_format="COMPLETE"
+    )
+    # 5 of 7 ids match; GX asks for the rows and for their count, DuckDB scans the table once.
+    assert not result.success
+    assert result.result["observed_value"] == 5
+    assert sorted(r["user_id"] for r in result.result["details"]["unexpected_rows"]) == [2, 3, 4, 5, 6]
+    scans = [s for s in sent if "where user_id >= 2" in s]
+    assert len(scans) == 1 and not scans[0].lstrip().upper().startswith("SELECT COUNT")
+    datasource.get_execution_engine().close()
+    datasource.get_engine().dispose()

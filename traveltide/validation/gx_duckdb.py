@@ -1,6 +1,6 @@
 """Make Great Expectations 1.24 validate tables where they live, in a DuckDB file.
 
-Two gaps between GX's SQLAlchemy engine and duckdb-engine 0.17, both contained here:
+Two gaps between GX's SQLAlchemy engine and duckdb-engine 0.17, and one cost, all contained here:
 
 1. ``SqlAlchemyExecutionEngine.execute_query`` returns the cursor result *after* leaving
    ``with engine.connect()``; duckdb-engine drops the rows when the connection closes, so
@@ -13,11 +13,18 @@ Two gaps between GX's SQLAlchemy engine and duckdb-engine 0.17, both contained h
    the asset), so bare table names resolve. The fallback yields column names only; the
    suites check column types with ``DESCRIBE`` (see ``suites.contract_expectations``).
 
+3. Each SQL expectation (``UnexpectedRowsExpectation``) runs its query twice: once for the
+   rows, once wrapped in ``SELECT COUNT(*)``. The buffered rows already give the count, so
+   :func:`install` answers the second form from the first (per execution engine, i.e. per
+   validation of a layer, when the data does not change): the full-scale suites send a third
+   fewer table scans.
+
 ``tests/test_gx_duckdb_workaround.py`` fails once either gap is closed upstream.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +44,13 @@ def connection_string(*, db_path: Path) -> str:
     return f"duckdb:///{Path(db_path).resolve()}"
 
 
+# GX's row count of an UnexpectedRowsExpectation query (query_row_count.py).
+_COUNT_OF = re.compile(r"\ASELECT COUNT\(\*\) as unexpected_row_count FROM \((?P<inner>.*)\) AS \w+\Z", re.S)
+
+
 def install() -> None:
-    """Buffer DuckDB query results before GX closes the connection (idempotent)."""
+    """Buffer DuckDB query results before GX closes the connection; count rows once (idempotent)."""
+    import sqlalchemy as sa
     from great_expectations.execution_engine.sqlalchemy_execution_engine import (
         SqlAlchemyExecutionEngine,
     )
@@ -47,12 +59,25 @@ def install() -> None:
     if getattr(original, "_traveltide_buffered", False):
         return
 
+    def buffered(self: Any, query: Any) -> Any:
+        with self.get_connection() as connection:
+            # freeze() fetches every row now; calling the frozen result replays them.
+            return self._execute_query_with_recovery(connection, query).freeze()
+
     def execute_query(self: Any, query: Any) -> Any:
         if self.dialect_name != "duckdb":
             return original(self, query)
-        with self.get_connection() as connection:
-            # freeze() fetches every row now; calling the frozen result replays them.
-            return self._execute_query_with_recovery(connection, query).freeze()()
+        if not isinstance(query, sa.TextClause):
+            return buffered(self, query)()
+        rows_of: dict[str, Any] = self.__dict__.setdefault("_traveltide_rows_of", {})
+        counted = _COUNT_OF.match(query.text)
+        sql = counted["inner"] if counted else query.text
+        if sql not in rows_of:
+            rows_of[sql] = buffered(self, sa.text(sql) if counted else query)
+        if not counted:
+            return rows_of[sql]()
+        count = sa.text("SELECT CAST(:n AS BIGINT) AS unexpected_row_count").bindparams(n=len(rows_of[sql].data))
+        return buffered(self, count)()
 
     execute_query._traveltide_buffered = True  # type: ignore[attr-defined]
     execute_query.__wrapped__ = original  # type: ignore[attr-defined]
