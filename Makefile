@@ -12,8 +12,11 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# --compile-bytecode: machines that set PYTHONDONTWRITEBYTECODE (this one does) never cache
+# bytecode, so every import would compile the libraries again (Great Expectations 6 s -> 4 s,
+# scikit-learn 4.3 s -> 1.8 s, Prefect's server 7.8 s -> 4.4 s).
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	touch $@
 
 ## setup: create .venv with the locked dependencies (bootstraps uv into .tools/)

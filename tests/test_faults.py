@@ -232,6 +232,20 @@ def test_concurrent_run_is_refused_and_changes_nothing(harness, sample_dir, prev
         holder.communicate("\n", timeout=30)
 
 
+def _servers_of(prefect_home: Path) -> list[int]:
+    """Pids of running Prefect API servers started with this PREFECT_HOME."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if b"prefect.server.api.server:create_app" in cmdline and f"PREFECT_HOME={prefect_home}\0".encode() in environ:
+            found.append(int(proc.name))
+    return found
+
+
 def test_killed_run_leaves_the_old_extract_and_the_next_run_succeeds(harness, sample_dir, previous, tmp_path) -> None:
     before = _snapshot(previous)
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
@@ -250,6 +264,11 @@ def test_killed_run_leaves_the_old_extract_and_the_next_run_succeeds(harness, sa
     assert child.poll() is None, "the run ended before it could be killed"
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=60)
+    # Its temporary Prefect server does not outlive it.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _servers_of(tmp_path / "prefect-home"):
+        time.sleep(0.2)
+    assert not _servers_of(tmp_path / "prefect-home")
 
     after = _snapshot(previous)
     manifest = json.loads((previous / "manifest.json").read_text())

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -89,8 +90,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             serve(settings=settings, cron=args.cron)
             return 0
+        from traveltide.prefect_server import start_temporary_server
+
+        wait_ready = start_temporary_server(prefect_home=Path(os.environ["PREFECT_HOME"]))
+        # While the server boots: the libraries of the later steps, then Prefect and the flow.
+        from traveltide.preload import RUN_MODULES, preload_modules
+
+        preload_modules(names=RUN_MODULES)
         from flows.traveltide_flow import run_flow
 
+        wait_ready()
         result = run_flow(settings=settings)
         print(result.summary())
         return 0
@@ -113,7 +122,6 @@ def console_main() -> None:
     that Great Expectations' caches hold at exit, which would bury the run's last message.
     """
     import atexit
-    import os
 
     code = main()
     atexit._run_exitfuncs()

@@ -34,12 +34,20 @@ def _import_all(names: Sequence[str]) -> None:
             return
 
 
-def preload_modules(*, names: Sequence[str]) -> threading.Thread:
+_requested: set[str] = set()
+
+
+def preload_modules(*, names: Sequence[str]) -> threading.Thread | None:
     """Import ``names`` one after another in a daemon thread; return the started thread.
 
-    An import that fails here fails again, with its traceback, where the step imports it.
+    Names asked for before are skipped (``None`` when nothing is left). An import that fails
+    here fails again, with its traceback, where the step imports it.
     """
+    todo = tuple(n for n in names if n not in _requested)
+    if not todo:
+        return None
+    _requested.update(todo)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    thread = threading.Thread(target=_import_all, args=(tuple(names),), name="preload", daemon=True)
+    thread = threading.Thread(target=_import_all, args=(todo,), name="preload", daemon=True)
     thread.start()
     return thread
