@@ -1,8 +1,9 @@
 """The TravelTide Mart run as a Prefect flow: thin tasks over ``traveltide.pipeline``.
 
-fetch → bronze → validate → silver → validate → gold → validate → segment → mart →
-validate → extract → publish. A failed critical expectation raises inside its
-validate task, so publish is never reached and the previous extract stays.
+fetch → bronze → validate → silver → validate → gold → segment → validate → mart →
+validate → extract → publish, with silver's Parquet export running beside gold and
+segment. A failed critical expectation raises inside its validate task, so publish is
+never reached and the previous extract stays.
 """
 
 from __future__ import annotations
@@ -65,9 +66,14 @@ def mart(paths: pipeline.RunPaths) -> dict[str, Any]:
     return pipeline.step_mart(paths=paths)
 
 
+@task(name="export_parquet", task_run_name="export-parquet-{layer}")
+def export_parquet(paths: pipeline.RunPaths, layer: str) -> dict[str, Any]:
+    return pipeline.step_export_parquet(paths=paths, layer=layer)
+
+
 @task(name="extract")
-def extract(settings: Settings, paths: pipeline.RunPaths) -> dict[str, Any]:
-    return pipeline.step_extract(settings=settings, paths=paths)
+def extract(settings: Settings, paths: pipeline.RunPaths, parquet: dict[str, Any]) -> dict[str, Any]:
+    return pipeline.step_extract(settings=settings, paths=paths, parquet=parquet)
 
 
 @task(name="publish")
@@ -122,18 +128,23 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     with exports_lock(exports=settings.exports):
         preload_modules(names=RUN_MODULES)  # overlaps the imports with fetch and bronze
         paths = pipeline.prepare_run(settings=settings)
+        background: list[Any] = []
         try:
             fetched = _timed(timings, "fetch", fetch, settings=settings)
             loaded = _timed(timings, "bronze", bronze, paths=paths, fetched=fetched)
             checks = {"bronze": _timed(timings, "validate_bronze", validate, paths=paths, layer="bronze")}
             cleaned = _timed(timings, "silver", silver, paths=paths)
             checks["silver"] = _timed(timings, "validate_silver", validate, paths=paths, layer="silver")
+            # Validated silver goes to Parquet in the background while gold and the segments are
+            # built (same process, same DuckDB database); it must end before GX opens the file.
+            background.append(export_parquet.submit(paths=paths, layer="silver"))
             gold_counts = _timed(timings, "gold", gold, settings=settings, paths=paths)
             segments = _timed(timings, "segment", segment, settings=settings, paths=paths)
+            parquet = _timed(timings, "silver_parquet_wait", background[0].result)
             checks["gold"] = _timed(timings, "validate_gold", validate, paths=paths, layer="gold")
             mart_counts = _timed(timings, "mart", mart, paths=paths)
             checks["mart"] = _timed(timings, "validate_mart", validate, paths=paths, layer="mart")
-            extracted = _timed(timings, "extract", extract, settings=settings, paths=paths)
+            extracted = _timed(timings, "extract", extract, settings=settings, paths=paths, parquet=parquet)
             manifest = {
                 "run_id": paths.run_id,
                 "package_version": __version__,
@@ -152,6 +163,8 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             }
             _timed(timings, "publish", publish, paths=paths, manifest=manifest)
         except BaseException as exc:
+            for future in background:  # nothing may still write into the staging folder
+                future.wait()
             pipeline.discard_run(paths=paths)
             explained = pipeline.explain_failure(exc=exc, paths=paths)
             if explained is exc:

@@ -31,6 +31,7 @@ __all__ = [
     "step_gold",
     "step_segment",
     "step_mart",
+    "step_export_parquet",
     "step_extract",
     "step_publish",
     "discard_run",
@@ -201,8 +202,23 @@ def step_mart(*, paths: RunPaths) -> dict[str, Any]:
         return build_mart(con=con)
 
 
-def step_extract(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
-    """Write and verify the .hyper extract in the staging folder, plus Parquet and the dictionary."""
+def step_export_parquet(*, paths: RunPaths, layer: str) -> dict[str, Any]:
+    """Write one validated layer's tables as Parquet into the staging folder.
+
+    The flow runs silver's export in the background while gold and the segments are built:
+    it is DuckDB work on both cores, and segmentation leaves one core idle.
+    """
+    from traveltide.parquet_export import export_parquet
+
+    with _connect(paths) as con:
+        return export_parquet(con=con, out_dir=paths.staging, layers=(layer,))
+
+
+def step_extract(*, settings: Settings, paths: RunPaths, parquet: dict[str, Any]) -> dict[str, Any]:
+    """Write and verify the .hyper extract in the staging folder, gold's Parquet and the dictionary.
+
+    ``parquet``: the Parquet exports already written (silver), listed with gold's in the result.
+    """
     from traveltide.dictionary import write_dictionary, write_tds
     from traveltide.extract import write_extract
     from traveltide.parquet_export import export_parquet
@@ -210,7 +226,7 @@ def step_extract(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
     hyper = paths.staging / EXTRACT_NAME
     with _connect(paths) as con:
         counts = write_extract(con=con, path=hyper, file_version=settings.hyper_file_version)
-        parquet = export_parquet(con=con, out_dir=paths.staging)
+        parquet = {**parquet, **export_parquet(con=con, out_dir=paths.staging, layers=("gold",))}
     dictionary = [p.name for p in write_dictionary(out_dir=paths.staging / "dictionary")]
     tds = write_tds(out=paths.staging / "traveltide.tds", extract_path=EXTRACT_NAME)
     return {
