@@ -1,8 +1,8 @@
 """The TravelTide Mart run as a Prefect flow: thin tasks over ``traveltide.pipeline``.
 
 fetch → bronze → validate → silver → validate → gold → segment → validate → mart →
-validate → extract → publish, with silver's Parquet export running beside gold and
-segment. A failed critical expectation raises inside its validate task, so publish is
+validate → extract → publish, with the Parquet export of silver and gold running in the
+background from segment to publish. A failed critical expectation raises inside its validate task, so publish is
 never reached and the previous extract stays.
 """
 
@@ -66,14 +66,14 @@ def mart(paths: pipeline.RunPaths) -> dict[str, Any]:
     return pipeline.step_mart(paths=paths)
 
 
-@task(name="export_parquet", task_run_name="export-parquet-{layer}")
-def export_parquet(paths: pipeline.RunPaths, layer: str) -> dict[str, Any]:
-    return pipeline.step_export_parquet(paths=paths, layer=layer)
+@task(name="export_parquet")
+def export_parquet(paths: pipeline.RunPaths) -> dict[str, Any]:
+    return pipeline.step_export_parquet(paths=paths)
 
 
 @task(name="extract")
-def extract(settings: Settings, paths: pipeline.RunPaths, parquet: dict[str, Any]) -> dict[str, Any]:
-    return pipeline.step_extract(settings=settings, paths=paths, parquet=parquet)
+def extract(settings: Settings, paths: pipeline.RunPaths) -> dict[str, Any]:
+    return pipeline.step_extract(settings=settings, paths=paths)
 
 
 @task(name="publish")
@@ -135,16 +135,16 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             checks = {"bronze": _timed(timings, "validate_bronze", validate, paths=paths, layer="bronze")}
             cleaned = _timed(timings, "silver", silver, paths=paths)
             checks["silver"] = _timed(timings, "validate_silver", validate, paths=paths, layer="silver")
-            # Validated silver goes to Parquet in the background while gold and the segments are
-            # built (same process, same DuckDB database); it must end before GX opens the file.
-            background.append(export_parquet.submit(paths=paths, layer="silver"))
             gold_counts = _timed(timings, "gold", gold, settings=settings, paths=paths)
             segments = _timed(timings, "segment", segment, settings=settings, paths=paths)
-            parquet = _timed(timings, "silver_parquet_wait", background[0].result)
+            # Silver and gold are final: their Parquet export (DuckDB on both cores) runs in the
+            # background, beside the steps that follow (mostly one core of Python).
+            background.append(export_parquet.submit(paths=paths))
             checks["gold"] = _timed(timings, "validate_gold", validate, paths=paths, layer="gold")
             mart_counts = _timed(timings, "mart", mart, paths=paths)
             checks["mart"] = _timed(timings, "validate_mart", validate, paths=paths, layer="mart")
-            extracted = _timed(timings, "extract", extract, settings=settings, paths=paths, parquet=parquet)
+            extracted = _timed(timings, "extract", extract, settings=settings, paths=paths)
+            extracted["parquet"] = _timed(timings, "parquet_wait", background[0].result)
             manifest = {
                 "run_id": paths.run_id,
                 "package_version": __version__,

@@ -83,3 +83,19 @@ def test_sql_expectation_runs_its_query_once_and_counts_every_row(db: Path) -> N
     assert len(scans) == 1 and not scans[0].lstrip().upper().startswith("SELECT COUNT")
     datasource.get_execution_engine().close()
     datasource.get_engine().dispose()
+
+
+def test_a_step_can_read_while_great_expectations_validates(db: Path) -> None:
+    """The run's own connections share duckdb-engine's configuration (traveltide.database)."""
+    from traveltide.database import connect
+
+    step = connect(path=db)  # e.g. the background Parquet export, still open
+    context = gx.get_context(mode="ephemeral")
+    datasource = add_duckdb_datasource(context=context, name="d", db_path=db, schema="bronze")
+    batch = datasource.add_table_asset(name="u", table_name="users").add_batch_definition_whole_table(name="all").get_batch()
+    result = batch.validate(gx.expectations.ExpectTableRowCountToEqual(value=7))
+    assert result.success
+    assert step.execute("select count(*) from bronze.users").fetchall() == [(7,)]
+    step.close()
+    datasource.get_execution_engine().close()
+    datasource.get_engine().dispose()

@@ -7,7 +7,6 @@ the row counts go into the manifest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -19,21 +18,15 @@ __all__ = ["LAYERS", "export_parquet"]
 LAYERS: dict[str, tuple[Table, ...]] = {"silver": silver.TABLES, "gold": (*gold.TABLES, *segments.TABLES)}
 
 
-def export_parquet(
-    *, con: duckdb.DuckDBPyConnection, out_dir: Path, layers: Sequence[str] = tuple(LAYERS)
-) -> dict[str, dict[str, dict[str, object]]]:
-    """Write each table of ``layers`` (silver, gold) to ``out_dir/<layer>/<table>.parquet``.
+def export_parquet(*, con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, dict[str, dict[str, object]]]:
+    """Write each silver and gold table to ``out_dir/<layer>/<table>.parquet``.
 
     Returns ``{layer: {table: {"path": relative path, "rows": n, "bytes": size}}}``.
     Raises ``ValueError`` if a layer has no tables (the run did not build it).
     """
-    unknown = [layer for layer in layers if layer not in LAYERS]
-    if unknown:
-        raise ValueError(f"no Parquet export for layer(s) {unknown}; expected some of {list(LAYERS)}")
     exported: dict[str, dict[str, dict[str, object]]] = {}
     present = set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
-    for layer in layers:
-        contract = LAYERS[layer]
+    for layer, contract in LAYERS.items():
         tables = [table.name for table in contract if (layer, table.name) in present]
         if not tables:
             raise ValueError(f"schema {layer!r} has no tables to export; build the {layer} layer before exporting")

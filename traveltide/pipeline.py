@@ -95,7 +95,9 @@ def prepare_run(*, settings: Settings) -> RunPaths:
 
 
 def _connect(paths: RunPaths) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(paths.db))
+    from traveltide.database import connect
+
+    return connect(path=paths.db)
 
 
 def step_fetch(*, settings: Settings) -> dict[str, Any]:
@@ -202,38 +204,32 @@ def step_mart(*, paths: RunPaths) -> dict[str, Any]:
         return build_mart(con=con)
 
 
-def step_export_parquet(*, paths: RunPaths, layer: str) -> dict[str, Any]:
-    """Write one validated layer's tables as Parquet into the staging folder.
+def step_export_parquet(*, paths: RunPaths) -> dict[str, Any]:
+    """Write the silver and gold tables as Parquet into the staging folder.
 
-    The flow runs silver's export in the background while gold and the segments are built:
-    it is DuckDB work on both cores, and segmentation leaves one core idle.
+    The flow runs this in the background once the segments are built: it is DuckDB work on
+    both cores, while the steps after it (validation, the extract) mostly use one.
     """
     from traveltide.parquet_export import export_parquet
 
     with _connect(paths) as con:
-        return export_parquet(con=con, out_dir=paths.staging, layers=(layer,))
+        return export_parquet(con=con, out_dir=paths.staging)
 
 
-def step_extract(*, settings: Settings, paths: RunPaths, parquet: dict[str, Any]) -> dict[str, Any]:
-    """Write and verify the .hyper extract in the staging folder, gold's Parquet and the dictionary.
-
-    ``parquet``: the Parquet exports already written (silver), listed with gold's in the result.
-    """
+def step_extract(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
+    """Write and verify the .hyper extract in the staging folder, the dictionary and the .tds."""
     from traveltide.dictionary import write_dictionary, write_tds
     from traveltide.extract import write_extract
-    from traveltide.parquet_export import export_parquet
 
     hyper = paths.staging / EXTRACT_NAME
     with _connect(paths) as con:
         counts = write_extract(con=con, path=hyper, file_version=settings.hyper_file_version)
-        parquet = {**parquet, **export_parquet(con=con, out_dir=paths.staging, layers=("gold",))}
     dictionary = [p.name for p in write_dictionary(out_dir=paths.staging / "dictionary")]
     tds = write_tds(out=paths.staging / "traveltide.tds", extract_path=EXTRACT_NAME)
     return {
         "path": str(paths.exports / EXTRACT_NAME),
         "file_version": settings.hyper_file_version,
         "tables": counts,
-        "parquet": parquet,
         "dictionary": dictionary,
         "tds": tds.name,
     }

@@ -12,8 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
+from traveltide.database import connect
 from traveltide.validation.suites import DEFAULT_EXPECTATIONS_DIR, Layer, Suite, load_layer_suites
 from traveltide.validation.summary import ExpectationOutcome, LayerValidation
 
@@ -151,7 +150,7 @@ def _start_run(*, docs_dir: Path, run_id: str) -> None:
 def _check_tables(*, db_path: Path, suites: tuple[Suite, ...]) -> None:
     if not db_path.is_file():
         raise ValidationSetupError(f"database {db_path} does not exist: build the layers before validating them")
-    con = duckdb.connect(str(db_path))
+    con = connect(path=db_path)
     try:
         present = {
             f"{schema}.{name}"
@@ -205,7 +204,7 @@ def _with_row_samples(*, db_path: Path, outcomes: list[ExpectationOutcome], pend
     """Fetch a few offending rows of failed SQL expectations (GX SUMMARY results carry only counts)."""
     if not pending:
         return outcomes
-    con = duckdb.connect(str(db_path))
+    con = connect(path=db_path)
     try:
         samples = {}
         for index, query in pending.items():

@@ -9,20 +9,18 @@ source as (
     select * from bronze.flights
 ),
 
-exceptions as (
-    select * from silver.flights_exceptions
-),
-
 passed_through as (
     select source.*
     from source
-    anti join exceptions using (trip_id)
+    -- The work table is named in both places, not as a CTE: a CTE read twice is materialised,
+    -- and DuckDB would then compute every column even for a count(*).
+    anti join silver.flights_exceptions using (trip_id)
     where source.trip_id is not null
 ),
 
 kept as (
     select * exclude (bronze_rows)
-    from exceptions
+    from silver.flights_exceptions
 ),
 
 deduplicated as (

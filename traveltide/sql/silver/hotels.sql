@@ -14,20 +14,18 @@ source as (
     select * from bronze.hotels
 ),
 
-exceptions as (
-    select * from silver.hotels_exceptions
-),
-
 passed_through as (
     select source.*
     from source
-    anti join exceptions using (trip_id)
+    -- The work table is named in both places, not as a CTE: a CTE read twice is materialised,
+    -- and DuckDB would then compute every column even for a count(*).
+    anti join silver.hotels_exceptions using (trip_id)
     where source.trip_id is not null
 ),
 
 kept as (
     select * exclude (bronze_rows)
-    from exceptions
+    from silver.hotels_exceptions
 ),
 
 deduplicated as (

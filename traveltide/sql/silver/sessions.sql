@@ -14,20 +14,18 @@ source as (
     select * from bronze.sessions
 ),
 
-exceptions as (
-    select * from silver.sessions_exceptions
-),
-
 passed_through as (
     select source.*
     from source
-    anti join exceptions using (session_id)
+    -- The work table is named in both places, not as a CTE: a CTE read twice is materialised,
+    -- and DuckDB would then compute every column even for a count(*).
+    anti join silver.sessions_exceptions using (session_id)
     where source.session_id is not null
 ),
 
 kept as (
     select * exclude (bronze_rows, known_user)
-    from exceptions
+    from silver.sessions_exceptions
     where known_user
 ),
 

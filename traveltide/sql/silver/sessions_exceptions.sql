@@ -20,9 +20,19 @@ keyed as (
     where session_id is not null
 ),
 
+-- Hashes first: grouping millions of 64-bit hashes costs much less than grouping the id
+-- strings; only ids whose hash is seen twice are then grouped by the id itself.
+repeated_hashes as (
+    select hash(session_id) as key_hash
+    from keyed
+    group by key_hash
+    having count(*) > 1
+),
+
 duplicated_keys as (
     select session_id, count(*) as bronze_rows
     from keyed
+    where hash(session_id) in (select key_hash from repeated_hashes)
     group by session_id
     having count(*) > 1
 ),

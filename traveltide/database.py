@@ -1,0 +1,29 @@
+"""Open the run's DuckDB file the one way the steps and Great Expectations share.
+
+DuckDB keeps one database instance per file and process, and refuses a second connection
+with a different configuration while the first is open. Great Expectations connects through
+duckdb-engine, which puts its user agent into the configuration; connections opened here
+carry the same one, so a step can keep reading (the background Parquet export) while GX
+validates.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib.metadata import version
+from pathlib import Path
+
+import duckdb
+
+__all__ = ["connect", "shared_config"]
+
+
+@functools.cache
+def shared_config() -> dict[str, str]:
+    """The configuration duckdb-engine gives its connections (its user agent string)."""
+    return {"custom_user_agent": f"duckdb_engine/{version('duckdb_engine')}(sqlalchemy/{version('sqlalchemy')})"}
+
+
+def connect(*, path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to the database file at ``path``."""
+    return duckdb.connect(str(path), config=shared_config())
