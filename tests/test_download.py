@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from httpserver import LocalHTTPServer
 
-from traveltide.download import DownloadError, download, file_sha256
+from traveltide.download import DownloadError, download
+from traveltide.hashing import file_sha256
 
 USERS_COLUMNS = (
     "user_id", "birthdate", "gender", "married", "has_children", "home_country",

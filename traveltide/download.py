@@ -23,12 +23,9 @@ from urllib.parse import unquote, urlparse
 
 import httpx
 
-__all__ = ["Download", "DownloadError", "download", "file_sha256"]
+__all__ = ["Download", "DownloadError", "download"]
 
 _CHUNK = 1 << 20
-# Large reads when hashing local files: each read takes the GIL back, and while other threads
-# import libraries (traveltide.preload) 1 MiB reads made hashing 1.4 GB three times slower.
-_HASH_CHUNK = 1 << 24
 
 
 class DownloadError(RuntimeError):
@@ -58,15 +55,6 @@ class Download:
     downloaded: bool
     etag: str | None = None
     last_modified: str | None = None
-
-
-def file_sha256(*, path: Path) -> str:
-    """SHA-256 of a file, read in chunks (recorded in the manifest to identify the input)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _target_name(url: str) -> str:

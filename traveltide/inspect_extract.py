@@ -6,12 +6,12 @@ summary of the run's ``manifest.json`` when one sits next to the extract.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from traveltide.extract import ExtractDescription, describe_extract
+from traveltide.hashing import file_sha256
 
 __all__ = ["MANIFEST_NAME", "inspect_text", "format_description", "manifest_summary"]
 
@@ -35,14 +35,6 @@ def format_description(*, description: ExtractDescription) -> list[str]:
         lines.append(f"{table.name:<16} {table.rows:>12,} {len(table.columns):>8}  {first}")
         lines += [f"{'':<39}{k}" for k in rest]
     return lines
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def manifest_summary(*, manifest: dict[str, Any], extract: Path | None = None) -> list[str]:
@@ -94,7 +86,7 @@ def manifest_summary(*, manifest: dict[str, Any], extract: Path | None = None) -
     if extract is not None:
         listed = {o.get("path"): o.get("sha256") for o in manifest.get("outputs", [])}
         if extract.name in listed:
-            same = listed[extract.name] == _sha256(extract)
+            same = listed[extract.name] == file_sha256(path=extract)
             lines.append(
                 "  extract matches this manifest (sha256)" if same
                 else "  WARNING: the extract is not the file this manifest describes (sha256 differs); run again"

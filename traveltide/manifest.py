@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["sha256_of", "write_manifest", "read_manifest"]
+from traveltide.hashing import files_sha256
 
-
-def sha256_of(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+__all__ = ["write_manifest", "read_manifest"]
 
 
 def write_manifest(*, manifest: dict[str, Any], path: Path, staging: Path) -> Path:
     """Write ``manifest`` plus the list of published files (size, SHA-256) as JSON at ``path``."""
-    outputs = []
-    for f in sorted(p for p in staging.rglob("*") if p.is_file() and p != path):
-        outputs.append({"path": f.relative_to(staging).as_posix(), "size": f.stat().st_size, "sha256": sha256_of(f)})
+    files = sorted(p for p in staging.rglob("*") if p.is_file() and p != path)
+    outputs = [
+        {"path": f.relative_to(staging).as_posix(), "size": f.stat().st_size, "sha256": sha}
+        for f, sha in zip(files, files_sha256(paths=files), strict=True)
+    ]
     doc = {**manifest, "outputs": outputs}
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")

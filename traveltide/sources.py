@@ -11,12 +11,12 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from traveltide.contract.bronze import TABLES
-from traveltide.download import download, file_sha256
+from traveltide.download import download
+from traveltide.hashing import files_sha256
 from traveltide.settings import Settings
 
 __all__ = ["SourceError", "SourceFile", "fetch_sources"]
@@ -39,21 +39,12 @@ class SourceFile:
 
 
 def _local(found: list[tuple[str, Path, str]]) -> list[SourceFile]:
-    """SourceFiles for (table, path, origin) triples; the files are hashed side by side.
-
-    hashlib releases the GIL, so on a multi-core machine hashing 1.4 GB of exports takes
-    about the time of the largest file instead of the sum.
-    """
-
-    def describe(item: tuple[str, Path, str]) -> SourceFile:
-        table, path, origin = item
-        return SourceFile(
-            table=table, path=path, origin=origin, size=path.stat().st_size,
-            sha256=file_sha256(path=path), downloaded=False,
-        )  # fmt: skip
-
-    with ThreadPoolExecutor(max_workers=len(found) or 1) as pool:
-        return list(pool.map(describe, found))
+    """SourceFiles for (table, path, origin) triples, hashed side by side."""
+    hashes = files_sha256(paths=[path for _, path, _ in found])
+    return [
+        SourceFile(table=table, path=path, origin=origin, size=path.stat().st_size, sha256=sha, downloaded=False)
+        for (table, path, origin), sha in zip(found, hashes, strict=True)
+    ]
 
 
 def _from_folder(settings: Settings) -> list[SourceFile]:
