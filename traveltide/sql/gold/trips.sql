@@ -36,20 +36,25 @@ hotels as (
     where trip_id in (select trip_id from trip_ids)
 ),
 
+-- The first booking and the first cancellation session of each trip, in one pass over silver.
+first_sessions as (
+    select trip_id, session_type, session_id, session_start, flight_booked, hotel_booked
+    from silver_sessions
+    where session_type in ('booking', 'cancellation')
+        and trip_id in (select trip_id from trip_ids)
+    qualify row_number() over (partition by trip_id, session_type order by session_start, session_id) = 1
+),
+
 booking_sessions as (
     select trip_id, session_id, session_start, flight_booked, hotel_booked
-    from silver_sessions
+    from first_sessions
     where session_type = 'booking'
-        and trip_id in (select trip_id from trip_ids)
-    qualify row_number() over (partition by trip_id order by session_start, session_id) = 1
 ),
 
 cancellation_sessions as (
     select trip_id, session_id, session_start
-    from silver_sessions
+    from first_sessions
     where session_type = 'cancellation'
-        and trip_id in (select trip_id from trip_ids)
-    qualify row_number() over (partition by trip_id order by session_start, session_id) = 1
 ),
 
 final as (
