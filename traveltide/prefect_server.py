@@ -71,6 +71,21 @@ def _healthy(api_url: str) -> bool:
         return False
 
 
+def _drain_prefect() -> None:
+    """Let Prefect send the logs and events it still holds, and close its connections.
+
+    The server waits for open connections before it exits (Prefect's events websocket kept it
+    5 s); drained first, it stops at once and the run's last logs reach its database.
+    """
+    if "prefect" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for service in (APILogWorker, EventsWorker):
+        service.drain_all(timeout=5)
+
+
 class _Server:
     def __init__(self, *, log: Path) -> None:
         self.log = log
@@ -98,6 +113,7 @@ class _Server:
         )
 
     def stop(self) -> None:
+        _drain_prefect()
         if self.process.poll() is None:
             self.process.terminate()
             try:
