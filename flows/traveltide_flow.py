@@ -144,7 +144,7 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             mart_counts = _timed(timings, "mart", mart, paths=paths)
             checks["mart"] = _timed(timings, "validate_mart", validate, paths=paths, layer="mart")
             extracted = _timed(timings, "extract", extract, settings=settings, paths=paths)
-            extracted["parquet"] = _timed(timings, "parquet_wait", background[0].result)
+            extracted["parquet"] = _timed(timings, "parquet_export_wait", background[0].result)
             manifest = {
                 "run_id": paths.run_id,
                 "package_version": __version__,
