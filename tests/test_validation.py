@@ -178,3 +178,23 @@ def test_suite_without_severity_is_rejected(tmp_path: Path) -> None:
 def test_importing_the_package_does_not_import_great_expectations() -> None:
     code = "import sys, traveltide.validation; sys.exit('great_expectations' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_gold_checks_not_null_once_per_table_and_names_the_columns(tmp_path: Path) -> None:
+    """Gold and mart fold the contract's NOT NULL columns into one SQL check per table."""
+    path = tmp_path / "work.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema gold")
+    tables = contract_tables(layer="gold")
+    for table in tables:
+        con.execute(f"create table {table.qualified_name} ({', '.join(f'{c.name} {c.type}' for c in table.columns)})")
+        con.execute(f"insert into {table.qualified_name} default values")  # one row, every column NULL
+    con.close()
+    suites = load_layer_suites(layer="gold")
+    assert not any(e["type"] == "expect_column_values_to_not_be_null" for s in suites for e in s.expectations)
+    result = validate_layer(db_path=path, layer="gold", docs_dir=tmp_path / "docs", run_id="r")
+    null_checks = {o.suite: o for o in result.critical_failures if "NOT NULL columns" in o.expectation}
+    assert set(null_checks) == {f"gold.{t.name}" for t in tables if any(not c.nullable for c in t.columns)}
+    cohort = next(t for t in tables if t.name == "cohort")
+    expected = tuple((c.name, 1) for c in cohort.columns if not c.nullable)
+    assert null_checks["gold.cohort"].sample == expected
