@@ -2,8 +2,8 @@
 
 fetch → bronze → validate → silver → validate → gold → segment → validate → mart →
 validate → extract → publish, with the Parquet export of silver and gold running in the
-background from segment to publish. A failed critical expectation raises inside its validate task, so publish is
-never reached and the previous extract stays.
+background from segment to publish. A failed critical expectation raises inside its
+validate task, so publish is never reached and the previous extract stays.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     with exports_lock(exports=settings.exports):
         preload_modules(names=RUN_MODULES)  # overlaps the imports with fetch and bronze
         paths = pipeline.prepare_run(settings=settings)
-        background: list[Any] = []
+        parquet_export: Any = None  # the background export's future, once started
         try:
             fetched = _timed(timings, "fetch", fetch, settings=settings)
             loaded = _timed(timings, "bronze", bronze, paths=paths, fetched=fetched)
@@ -139,12 +139,12 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             segments = _timed(timings, "segment", segment, settings=settings, paths=paths)
             # Silver and gold are final: their Parquet export (DuckDB on both cores) runs in the
             # background, beside the steps that follow (mostly one core of Python).
-            background.append(export_parquet.submit(paths=paths))
+            parquet_export = export_parquet.submit(paths=paths)
             checks["gold"] = _timed(timings, "validate_gold", validate, paths=paths, layer="gold")
             mart_counts = _timed(timings, "mart", mart, paths=paths)
             checks["mart"] = _timed(timings, "validate_mart", validate, paths=paths, layer="mart")
             extracted = _timed(timings, "extract", extract, settings=settings, paths=paths)
-            extracted["parquet"] = _timed(timings, "parquet_export_wait", background[0].result)
+            extracted["parquet"] = _timed(timings, "parquet_export_wait", parquet_export.result)
             manifest = {
                 "run_id": paths.run_id,
                 "package_version": __version__,
@@ -163,8 +163,8 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             }
             _timed(timings, "publish", publish, paths=paths, manifest=manifest)
         except BaseException as exc:
-            for future in background:  # nothing may still write into the staging folder
-                future.wait()
+            if parquet_export is not None:  # nothing may still write into the staging folder
+                parquet_export.wait()
             pipeline.discard_run(paths=paths)
             explained = pipeline.explain_failure(exc=exc, paths=paths)
             if explained is exc:

@@ -45,22 +45,8 @@ first_of_duplicates as (
 ),
 
 final as (
-    select
-        trip_id,
-        origin_airport,
-        destination,
-        destination_airport,
-        seats,
-        return_flight_booked,
-        departure_time,
-        return_time,
-        checked_bags,
-        trip_airline,
-        destination_airport_lat,
-        destination_airport_lon,
-        base_fare_usd,
-        bronze_rows
-    from first_of_duplicates
+    -- keyed.* keeps bronze's column order; the contract check after the build holds it to it.
+    select * from first_of_duplicates
 )
 
 select * from final

@@ -42,16 +42,8 @@ first_of_duplicates as (
 ),
 
 final as (
-    select
-        trip_id,
-        hotel_name,
-        nights,
-        rooms,
-        check_in_time,
-        check_out_time,
-        hotel_per_room_usd,
-        bronze_rows
-    from first_of_duplicates
+    -- keyed.* keeps bronze's column order; the contract check after the build holds it to it.
+    select * from first_of_duplicates
 )
 
 select * from final

@@ -66,23 +66,8 @@ checked as (
 ),
 
 final as (
-    select
-        session_id,
-        user_id,
-        trip_id,
-        session_start,
-        session_end,
-        flight_discount,
-        hotel_discount,
-        flight_discount_amount,
-        hotel_discount_amount,
-        flight_booked,
-        hotel_booked,
-        page_clicks,
-        cancellation,
-        bronze_rows,
-        known_user
-    from checked
+    -- keyed.* keeps bronze's column order; the contract check after the build holds it to it.
+    select * from checked
 )
 
 select * from final
