@@ -4,43 +4,48 @@
 -- whether the kept row's user is known.
 -- A work table: nearly every session passes straight through, so the silver.sessions view reads
 -- bronze.sessions and consults this small table instead of silver storing a second copy.
+-- The exception ids are found from the key columns alone, and only their rows are read whole:
+-- each CTE names bronze.sessions itself, because a CTE read several times is materialised with
+-- every column.
 with
-
-source as (
-    select * from bronze.sessions
-),
-
-users as (
-    select user_id from silver.users
-),
-
-keyed as (
-    select *
-    from source
-    where session_id is not null
-),
 
 -- Hashes first: grouping millions of 64-bit hashes costs much less than grouping the id
 -- strings; only ids whose hash is seen twice are then grouped by the id itself.
 repeated_hashes as (
     select hash(session_id) as key_hash
-    from keyed
+    from bronze.sessions
+    where session_id is not null
     group by key_hash
     having count(*) > 1
 ),
 
 duplicated_keys as (
     select session_id, count(*) as bronze_rows
-    from keyed
-    where hash(session_id) in (select key_hash from repeated_hashes)
+    from bronze.sessions
+    where session_id is not null
+        and hash(session_id) in (select key_hash from repeated_hashes)
     group by session_id
     having count(*) > 1
 ),
 
-first_of_duplicates as (
-    select keyed.*, duplicated_keys.bronze_rows
-    from keyed
-    join duplicated_keys using (session_id)
+unknown_user_keys as (
+    select session_id
+    from bronze.sessions
+    where session_id is not null
+        and not coalesce(user_id in (select user_id from silver.users), false)
+),
+
+exception_keys as (
+    select session_id from duplicated_keys
+    union
+    select session_id from unknown_user_keys
+),
+
+kept as (
+    select sessions.*, coalesce(duplicated_keys.bronze_rows, 1) as bronze_rows
+    from bronze.sessions as sessions
+    semi join exception_keys using (session_id)
+    left join duplicated_keys using (session_id)
     qualify row_number() over (
         partition by session_id
         order by
@@ -50,24 +55,10 @@ first_of_duplicates as (
     ) = 1
 ),
 
-single_rows as (
-    select keyed.*, 1::bigint as bronze_rows
-    from keyed
-    anti join duplicated_keys using (session_id)
-),
-
-checked as (
-    select *, coalesce(user_id in (select user_id from users), false) as known_user
-    from first_of_duplicates
-    union all
-    select *, false as known_user
-    from single_rows
-    where not coalesce(user_id in (select user_id from users), false)
-),
-
 final as (
-    -- keyed.* keeps bronze's column order; the contract check after the build holds it to it.
-    select * from checked
+    -- sessions.* keeps bronze's column order; the contract check after the build holds it to it.
+    select *, coalesce(user_id in (select user_id from silver.users), false) as known_user
+    from kept
 )
 
 select * from final
