@@ -11,6 +11,8 @@ import duckdb
 import pytest
 
 from traveltide.contract import bronze
+from traveltide.database import connect
+from traveltide.transform import build_silver
 from traveltide.validation import (
     LayerValidation,
     SuiteError,
@@ -147,6 +149,58 @@ def test_warning_oddities_are_reported_not_critical(bronze_db: Path, tmp_path: P
     assert fk.observed == 1 and fk.sample == (9,)
     assert "why:" in result.format()
     result.raise_for_critical()
+
+
+def test_repeated_ids_are_listed_with_their_row_counts(bronze_db: Path, tmp_path: Path) -> None:
+    """The duplicate-id warning groups hashes first, then names each repeated id and its rows."""
+    _alter(
+        bronze_db,
+        f"insert into bronze.sessions select s.* from bronze.sessions s, range(2) where s.session_id = '2-{HEX}'",
+    )
+    result = validate_layer(db_path=bronze_db, layer="bronze", docs_dir=tmp_path / "docs", run_id="r")
+    repeated = next(o for o in result.warnings if "session_id appears more than once" in o.expectation)
+    assert repeated.sample == ((f"2-{HEX}", 3),)
+    # 2 of 8 rows repeat an id: well over the 1 % the critical rule tolerates.
+    share = next(o for o in result.critical_failures if "1 % of rows repeat a session_id" in o.expectation)
+    assert share.sample == ((8, 2),)
+
+
+def test_silver_that_breaks_its_promises_fails_critical(bronze_db: Path, tmp_path: Path) -> None:
+    """Silver's own checks: one row per key and every session's user known."""
+    con = connect(path=bronze_db)  # the run's configuration, so validation can connect beside it
+    build_silver(con=con)
+    result = validate_layer(db_path=bronze_db, layer="silver", docs_dir=tmp_path / "docs", run_id="r1")
+    assert result.critical_failures == ()
+    # Replace the view by a table holding a repeated session and a session of an unknown user.
+    con.execute("create table silver.broken as select * from silver.sessions")
+    con.execute(f"insert into silver.broken select * from silver.sessions where session_id = '3-{HEX}'")
+    con.execute(
+        f"insert into silver.broken select * replace ('9-{HEX}' as session_id, 9 as user_id) "
+        f"from silver.sessions where session_id = '3-{HEX}'"
+    )
+    con.execute("drop view silver.sessions")
+    con.execute("alter table silver.broken rename to sessions")
+    con.close()
+    result = validate_layer(db_path=bronze_db, layer="silver", docs_dir=tmp_path / "docs", run_id="r2")
+    failed = {o.expectation: o.sample for o in result.critical_failures}
+    assert failed == {
+        "unexpected_rows_expectation (session_id appears more than once (rows: session_id, rows))": ((f"3-{HEX}", 2),),
+        "unexpected_rows_expectation (user_id values missing from silver.users.user_id)": (9,),
+    }
+
+
+def test_silver_suites_do_not_repeat_the_bronze_checks_of_passed_through_columns() -> None:
+    """Silver passes these columns through unchanged and runs only after bronze passed."""
+    def column_checks(layer: str, table: str) -> set[tuple[str, str, str]]:
+        suite = json.loads((DEFAULT_EXPECTATIONS_DIR / layer / f"{table}.json").read_text(encoding="utf-8"))
+        return {
+            (e["type"], json.dumps(e["kwargs"], sort_keys=True), e["meta"]["severity"])
+            for e in suite["expectations"]
+            if "column" in e["kwargs"]
+        }
+
+    for table in bronze.TABLES:
+        assert column_checks("silver", table.name).isdisjoint(column_checks("bronze", table.name)), table.name
 
 
 def test_missing_table_is_a_clear_error(bronze_db: Path, tmp_path: Path) -> None:
