@@ -289,15 +289,21 @@ def test_diagnostic_plots_are_copied_beside_the_report(run_dir: tuple[Path, Path
     db, exports = run_dir
     plots = exports / "plots"
     plots.mkdir()
-    for name in ("segments_k_selection.png", "segments_projection.png"):
+    for name in ("segments_k_selection.png", "segments_projection.png", "segments_profiles.png"):
         fig = Figure(figsize=(2, 2))
         fig.add_subplot().plot([1, 2], [2, 1])
         fig.savefig(plots / name)
-    recorded = {"k_selection": "/staging/run/plots/segments_k_selection.png", "projection": "/elsewhere/segments_projection.png"}
+    recorded = {
+        "k_selection": "/staging/run/plots/segments_k_selection.png",
+        "projection": "/elsewhere/segments_projection.png",
+        "profiles": "/staging/run/plots/segments_profiles.png",
+    }
     page_path = write_report(db_path=db, manifest=build_manifest(plots=recorded), out_dir=exports / "report")
     page = parse(page_path)
     assert "diagnostic_k_selection.png" in page.images and "diagnostic_projection.png" in page.images
     assert (page_path.parent / "diagnostic_k_selection.png").read_bytes() == (plots / "segments_k_selection.png").read_bytes()
+    # The profile chart the segment step drew is reused, not drawn a second time.
+    assert (page_path.parent / "segment_profiles.png").read_bytes() == (plots / "segments_profiles.png").read_bytes()
     assert "No 2-D projection" not in page_path.read_text(encoding="utf-8")
 
 

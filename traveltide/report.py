@@ -66,7 +66,11 @@ def write_report(*, db_path: Path, manifest: dict[str, Any], out_dir: Path) -> P
         path=out_dir / "segment_sizes.png", names=names, perks=perks, users=segments["users"].tolist()
     ).name
     profile_features = [f for f in PROFILE_FEATURES if f in segments.columns and f in features.columns]
-    charts["profiles"] = plot_segment_profiles(
+    plots_dir = out_dir.parent / "plots"
+    # The segment step drew this chart from the same means (1 s of matplotlib): copied when it did.
+    charts["profiles"] = _copy_recorded(
+        seg_info, kind="profiles", plots_dir=plots_dir, target=out_dir / "segment_profiles.png"
+    ) or plot_segment_profiles(
         path=out_dir / "segment_profiles.png",
         features=profile_features,
         names=names,
@@ -83,7 +87,7 @@ def write_report(*, db_path: Path, manifest: dict[str, Any], out_dir: Path) -> P
         runner_up_gaps=fit["gaps"],
         close=CLOSE_POINTS,
     ).name
-    charts.update(_diagnostics(seg_info, plots_dir=out_dir.parent / "plots", out_dir=out_dir))
+    charts.update(_diagnostics(seg_info, plots_dir=plots_dir, out_dir=out_dir))
 
     context = {
         "run": _run(manifest),
@@ -262,17 +266,22 @@ def _diagnostics(seg: dict[str, Any], *, plots_dir: Path, out_dir: Path) -> dict
     ``seg["plots"]`` maps a picture's kind to its path when the run was made; the files are
     looked up by name in ``plots_dir`` (the run's plots folder, a sibling of the report).
     """
-    recorded = seg.get("plots") or {}
     found: dict[str, str] = {}
     for kind, chart in (("k_selection", "k_choice"), ("projection", "projection")):
-        if kind not in recorded:
-            continue
-        source = plots_dir / Path(recorded[kind]).name
-        if source.is_file():
-            target = out_dir / f"diagnostic_{kind}.png"
-            shutil.copyfile(source, target)
-            found[chart] = target.name
+        copied = _copy_recorded(seg, kind=kind, plots_dir=plots_dir, target=out_dir / f"diagnostic_{kind}.png")
+        if copied:
+            found[chart] = copied
     return found
+
+
+def _copy_recorded(seg: dict[str, Any], *, kind: str, plots_dir: Path, target: Path) -> str | None:
+    """Copy the segmentation's picture of ``kind`` to ``target``; its name, or None if the run has none."""
+    recorded = (seg.get("plots") or {}).get(kind)
+    source = plots_dir / Path(recorded).name if recorded else None
+    if source is None or not source.is_file():
+        return None
+    shutil.copyfile(source, target)
+    return target.name
 
 
 def _quality(validation: dict[str, Any]) -> list[dict[str, Any]]:

@@ -42,6 +42,7 @@ by perk (in :data:`traveltide.perks.PERKS` order), then by size (largest first).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -242,16 +243,25 @@ def _cluster(
     distinct = len(np.unique(z, axis=0))
     ks = _ks_to_try(k=k, k_min=k_min, k_max=k_max, users=n, distinct=distinct, curve=curve)
     sample = _silhouette_sample(n=n, seed=seed)
-    # One thread: on 25k x 6 rows threads gain little, and on a busy machine OpenMP
-    # oversubscription made k-means 8x slower (measured).
-    with threadpool_limits(limits=1):
-        fits = {kk: KMeans(n_clusters=kk, n_init=_N_INIT, random_state=seed).fit(z) for kk in ks}
+    # One OpenMP/BLAS thread per fit: on a busy machine oversubscription made k-means 8x
+    # slower (measured). The fits of the k range are independent, so two run at a time
+    # (k-means leaves the GIL in its inner loop); each has its own seed, so the results do
+    # not depend on the order they finish in.
+    with threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=2) as pool:
+        fitted = [pool.submit(_fit, z=z, k=kk, seed=seed) for kk in ks]
+        fits = {kk: f.result() for kk, f in zip(ks, fitted, strict=True)}
         sil = silhouettes(points=z[sample], labels={kk: m.labels_[sample] for kk, m in fits.items()})
     candidates = tuple(KCandidate(k=kk, inertia=float(m.inertia_), silhouette=sil[kk]) for kk, m in fits.items())
     if k is not None:
         return candidates, k, "fixed", fits[k]
     best = max(candidates, key=lambda c: (-np.inf if c.silhouette is None else c.silhouette, -c.k))
     return candidates, best.k, "silhouette", fits[best.k]
+
+
+def _fit(*, z: np.ndarray, k: int, seed: int) -> KMeans:
+    # OpenMP's thread count is per thread: a pool thread sets its own.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return KMeans(n_clusters=k, n_init=_N_INIT, random_state=seed).fit(z)
 
 
 def _canonical_labels(*, model: KMeans, k: int) -> np.ndarray:
