@@ -1,4 +1,6 @@
-"""The I/O floor: DuckDB only reading the four CSVs into a database, with the contract's types.
+"""The I/O floor: DuckDB only reading the four CSVs into a database (contract types, any row order).
+
+The types are the bronze contract's, and rows are stored in any order, as the bronze load stores them.
 
 Nothing the toolkit does can be faster than this, so the benchmark states the toolkit's and
 the core's times as multiples of it. Run as ``python -m bench.floor --source DIR --db FILE``;
