@@ -1,9 +1,11 @@
 """The TravelTide Mart run as a Prefect flow: thin tasks over ``traveltide.pipeline``.
 
 fetch → bronze → validate → silver → validate → gold → segment → validate → mart →
-validate → extract → publish, with the Parquet export of silver and gold running in the
-background from segment to publish. A failed critical expectation raises inside its
-validate task, so publish is never reached and the previous extract stays.
+validate → extract → publish. Each layer's checks run beside the step that builds the next
+layer (reading a layer never conflicts with writing the next), and the run waits for them
+before the next checks start; the Parquet export of silver and gold runs in the background
+from segment to publish. A failed critical expectation raises at that wait, so publish is
+never reached and the previous extract stays.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from traveltide import __version__, pipeline
 from traveltide.download import DownloadError
 from traveltide.publish import exports_lock
 from traveltide.settings import Settings, load_settings
+from traveltide.validation import ValidationFailed
 from traveltide.preload import RUN_MODULES, preload_modules
 
 __all__ = ["traveltide_mart", "run_flow", "serve", "RunResult"]
@@ -89,6 +92,27 @@ def _timed(timings: dict[str, float], name: str, fn: Any, **kwargs: Any) -> Any:
     return out
 
 
+def _gate(timings: dict[str, float], name: str, checks: Any) -> dict[str, Any]:
+    """Wait for a layer's checks that ran beside the next step; a critical failure raises here."""
+    t0 = time.perf_counter()
+    result: dict[str, Any] = checks.result()
+    timings[name] = result["seconds"]  # the checks' own time; they overlapped the next step
+    print(f"{name}: done in {result['seconds']:.1f} s (waited {time.perf_counter() - t0:.1f} s for it)")
+    return result
+
+
+def _failed_checks(running: list[Any]) -> BaseException | None:
+    """After a step failed: the critical failure of checks still running beside it, if any.
+
+    A layer that failed its checks explains a later step's failure better than that step's error.
+    """
+    for checks in running:
+        outcome = checks.result(raise_on_failure=False)
+        if isinstance(outcome, ValidationFailed):
+            return outcome
+    return None
+
+
 def _artifacts(manifest: dict[str, Any]) -> None:
     seg = manifest["segments"]
     create_table_artifact(
@@ -129,19 +153,25 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         preload_modules(names=RUN_MODULES)  # overlaps the imports with fetch and bronze
         paths = pipeline.prepare_run(settings=settings)
         parquet_export: Any = None  # the background export's future, once started
+        running: list[Any] = []  # checks running beside the next step, not yet waited for
         try:
             fetched = _timed(timings, "fetch", fetch, settings=settings)
             loaded = _timed(timings, "bronze", bronze, paths=paths, fetched=fetched)
-            checks = {"bronze": _timed(timings, "validate_bronze", validate, paths=paths, layer="bronze")}
+            # Each layer's checks (half of it Great Expectations' Python, on one core) run beside
+            # the next layer's build (DuckDB on both cores).
+            running.append(validate.submit(paths=paths, layer="bronze"))
             cleaned = _timed(timings, "silver", silver, paths=paths)
-            checks["silver"] = _timed(timings, "validate_silver", validate, paths=paths, layer="silver")
+            checks = {"bronze": _gate(timings, "validate_bronze", running.pop())}
+            running.append(validate.submit(paths=paths, layer="silver"))
             gold_counts = _timed(timings, "gold", gold, settings=settings, paths=paths)
             segments = _timed(timings, "segment", segment, settings=settings, paths=paths)
+            checks["silver"] = _gate(timings, "validate_silver", running.pop())
             # Silver and gold are final: their Parquet export (DuckDB on both cores) runs in the
             # background, beside the steps that follow (mostly one core of Python).
             parquet_export = export_parquet.submit(paths=paths)
-            checks["gold"] = _timed(timings, "validate_gold", validate, paths=paths, layer="gold")
+            running.append(validate.submit(paths=paths, layer="gold"))
             mart_counts = _timed(timings, "mart", mart, paths=paths)
+            checks["gold"] = _gate(timings, "validate_gold", running.pop())
             checks["mart"] = _timed(timings, "validate_mart", validate, paths=paths, layer="mart")
             extracted = _timed(timings, "extract", extract, settings=settings, paths=paths)
             extracted["parquet"] = _timed(timings, "parquet_export_wait", parquet_export.result)
@@ -162,14 +192,15 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
                 "timings_seconds": dict(timings),  # publish, still to come, is printed only
             }
             _timed(timings, "publish", publish, paths=paths, manifest=manifest)
-        except BaseException as exc:
+        except BaseException as error:
             if parquet_export is not None:  # nothing may still write into the staging folder
                 parquet_export.wait()
+            exc = _failed_checks(running) or error
             pipeline.discard_run(paths=paths)
             explained = pipeline.explain_failure(exc=exc, paths=paths)
-            if explained is exc:
+            if explained is error:
                 raise
-            raise explained from exc
+            raise explained from error
     _artifacts(manifest)
     return manifest
 

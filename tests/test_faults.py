@@ -142,6 +142,27 @@ def test_bad_export_stops_the_run_and_keeps_the_previous_extract(
     assert not list(previous.glob(".staging-*"))
 
 
+@pytest.mark.parametrize("bronze_fails", [True, False], ids=["bronze-checks-fail", "bronze-checks-pass"])
+def test_a_step_failing_beside_running_checks_reports_the_checks_first(
+    bronze_fails, harness, sample_dir, previous, tmp_path, monkeypatch
+) -> None:
+    """Silver builds while bronze's checks run: if both fail, the failed checks are what the operator sees."""
+    src = _source(sample_dir, tmp_path)
+    if bronze_fails:
+        _break_negative_clicks(src)
+
+    def broken_silver(*, paths):
+        raise RuntimeError("silver step broke")
+
+    monkeypatch.setattr("traveltide.pipeline.step_silver", broken_silver)
+    before = _snapshot(previous)
+    expected = (ValidationFailed, r"bronze\.sessions\.page_clicks") if bronze_fails else (RuntimeError, "silver step broke")
+    with pytest.raises(expected[0], match=expected[1]):
+        traveltide_mart(overrides=_overrides(src, previous, tmp_path))
+    assert _snapshot(previous) == before
+    assert not list(previous.glob(".staging-*"))
+
+
 def test_unparsable_rows_are_set_aside_and_counted(harness, sample_dir, previous, tmp_path) -> None:
     """Wrong types, too many / too few fields and non-UTF-8 bytes: the run completes and counts them."""
     src = _source(sample_dir, tmp_path)
