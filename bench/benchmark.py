@@ -179,11 +179,17 @@ def measure_toolkit(*, bench: Bench, folder: Path, repeat: int, keep_features: b
         step: round(statistics.median(mf["timings_seconds"][step] for mf in manifests), 3)
         for step in manifests[-1]["timings_seconds"]
     }
+    # The checks' own time: all but the mart's run beside the next step (timings hold the wait).
+    checks = {
+        layer: round(statistics.median(mf["validation"][layer]["seconds"] for mf in manifests), 3)
+        for layer in manifests[-1]["validation"]
+    }
     outside = [r.seconds - sum(mf["timings_seconds"].values()) for r, mf in zip(runs, manifests)]
     last = manifests[-1]
     return {
         **median_of(runs=runs),
         "timings_seconds": timings,
+        "checks_seconds": checks,
         "outside_steps_seconds": round(statistics.median(outside), 3),
         "cohort": last["row_counts"]["gold"]["cohort"],
         "bronze_rows": last["bronze"]["rows"],
@@ -313,6 +319,13 @@ def report(*, res: dict[str, Any]) -> str:
             else " | | | |"
         )
         lines.append(left + right)
+    lines += [
+        "",
+        "Checks' own time per layer (s; bronze, silver and gold run beside the next step, whose "
+        "`validate_<layer>_wait` above is what they added): "
+        + ", ".join(f"{layer} {sec:.1f}" for layer, sec in tk["checks_seconds"].items())
+        + ".",
+    ]
     if "baseline" in res:
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in res["baseline"]["stages"].items())
         lines += ["", f"Baseline stages (last run): {stages}."]
