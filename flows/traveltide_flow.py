@@ -1,11 +1,14 @@
 """The TravelTide Mart run as a Prefect flow: thin tasks over ``traveltide.pipeline``.
 
 fetch → bronze → validate → silver → validate → gold → segment → validate → mart →
-validate → extract → publish. Each layer's checks run beside the step that builds the next
-layer (reading a layer never conflicts with writing the next), and the run waits for them
-before the next checks start; the Parquet export of silver and gold runs in the background
-from segment to publish. A failed critical expectation raises at that wait, so publish is
-never reached and the previous extract stays.
+validate → extract → data docs → publish. Each layer's checks run beside the step that
+builds the next layer (reading a layer never conflicts with writing the next); the run
+waits for bronze's before silver's start and for silver's before gold's, while gold's and
+mart's run together beside the extract (written to the staging folder). The Parquet export
+of silver and gold runs in the background from segment to publish. A failed critical
+expectation raises at its wait, so publish is never reached and the previous extract
+stays; the Data Docs of every layer are rendered once, after the checks (also after a
+failure).
 """
 
 from __future__ import annotations
@@ -47,6 +50,11 @@ def bronze(paths: pipeline.RunPaths, fetched: dict[str, Any]) -> dict[str, Any]:
 @task(name="validate", task_run_name="validate-{layer}")
 def validate(paths: pipeline.RunPaths, layer: str) -> dict[str, Any]:
     return pipeline.step_validate(paths=paths, layer=layer)
+
+
+@task(name="data_docs")
+def data_docs(paths: pipeline.RunPaths) -> str:
+    return pipeline.step_data_docs(paths=paths)
 
 
 @task(name="silver")
@@ -110,11 +118,8 @@ def _failed_checks(running: list[Any]) -> BaseException | None:
 
     A layer that failed its checks explains a later step's failure better than that step's error.
     """
-    for checks in running:
-        outcome = checks.result(raise_on_failure=False)
-        if isinstance(outcome, ValidationFailed):
-            return outcome
-    return None
+    outcomes = [checks.result(raise_on_failure=False) for checks in running]  # all finish first
+    return next((o for o in outcomes if isinstance(o, ValidationFailed)), None)
 
 
 def _artifacts(manifest: dict[str, Any]) -> None:
@@ -175,9 +180,13 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             parquet_export = export_parquet.submit(paths=paths)
             running.append(validate.submit(paths=paths, layer="gold"))
             mart_counts = _timed(timings, "mart", mart, paths=paths)
-            checks["gold"] = _gate(timings, "validate_gold", running.pop())
-            checks["mart"] = _timed(timings, "validate_mart", validate, paths=paths, layer="mart")
+            # Gold's and mart's checks run beside the extract, written to the staging folder.
+            running.append(validate.submit(paths=paths, layer="mart"))
             extracted = _timed(timings, "extract", extract, settings=settings, paths=paths)
+            checks["gold"] = _gate(timings, "validate_gold", running[0])
+            checks["mart"] = _gate(timings, "validate_mart", running[1])
+            running.clear()
+            _timed(timings, "data_docs", data_docs, paths=paths)
             extracted["parquet"] = _timed(timings, "parquet_export_wait", parquet_export.result)
             manifest = {
                 "run_id": paths.run_id,

@@ -70,6 +70,12 @@ def test_run_publishes_extract_manifest_docs_and_report(good_run) -> None:
     assert {"traveltide.hyper", "report/index.html", "data_docs/index.html", "traveltide.tds"} <= listed
     hyper = next(o for o in on_disk["outputs"] if o["path"] == "traveltide.hyper")
     assert hyper["sha256"] == _sha(exports / "traveltide.hyper")
+    # One Data Docs build at the end of the run shows every suite of every layer.
+    index = (exports / "data_docs" / "index.html").read_text()
+    suites = [s for layer in manifest["validation"].values() for s in layer["suites"]]
+    assert {s.split(".")[0] for s in suites} == {"bronze", "silver", "gold", "mart"}
+    for suite in suites:
+        assert suite in index, suite
 
 
 def test_extract_holds_exactly_the_cohort(good_run, sample_dir) -> None:

@@ -18,6 +18,7 @@ from traveltide.validation import (
     SuiteError,
     ValidationFailed,
     ValidationSetupError,
+    build_data_docs,
     load_layer_suites,
     validate_layer,
 )
@@ -91,6 +92,29 @@ def test_clean_bronze_passes_and_docs_name_each_suite(bronze_db: Path, tmp_path:
     kinds = [o.expectation for o in result.outcomes]
     assert kinds.count("expect_table_columns_to_match_ordered_list") == 4
     assert kinds.count("expect_table_row_count_to_be_between") == 4
+
+
+def test_layers_validated_without_docs_get_them_in_one_build(bronze_db: Path, tmp_path: Path) -> None:
+    """The flow stores each layer's results and renders every layer's pages once, at the end."""
+    con = connect(path=bronze_db)
+    build_silver(con=con)
+    con.close()
+    docs = tmp_path / "data_docs"
+    results = [
+        validate_layer(db_path=bronze_db, layer=layer, docs_dir=docs, run_id="r", build_docs=False)
+        for layer in ("bronze", "silver")
+    ]
+    assert not (docs / "index.html").exists()
+    assert build_data_docs(docs_dir=docs) == docs.resolve() / "index.html"
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    suites = [name for result in results for name in result.suites]
+    assert len(suites) == 9
+    for name in suites:
+        assert name in index
+        layer, table = name.split(".")
+        assert (docs / "expectations" / layer / f"{table}.html").is_file(), name
+        assert list((docs / "validations" / layer / table).rglob("*.html")), name
+    assert "cdn" not in index.lower()  # readable offline, as every build
 
 
 def test_null_key_and_many_duplicates_fail_critical_with_sample(bronze_db: Path, tmp_path: Path) -> None:

@@ -138,15 +138,31 @@ def step_bronze(*, paths: RunPaths, fetched: dict[str, Any]) -> dict[str, Any]:
 
 
 def step_validate(*, paths: RunPaths, layer: str) -> dict[str, Any]:
-    """Run the layer's expectation suites; a critical failure raises and stops the run."""
+    """Run the layer's expectation suites; a critical failure raises and stops the run.
+
+    The results are stored for Data Docs; :func:`step_data_docs` renders them all once.
+    """
     from traveltide.validation import validate_layer
 
-    result = validate_layer(db_path=paths.db, layer=layer, docs_dir=paths.staging / "data_docs", run_id=paths.run_id)
+    result = validate_layer(
+        db_path=paths.db, layer=layer, docs_dir=_docs_dir(paths), run_id=paths.run_id, build_docs=False
+    )
     print(result.format())
     # The docs are published with the run, also when it fails: point at where readers find them.
     docs = paths.exports / "data_docs" / "index.html"
     result.raise_for_critical(docs=docs)
     return {**result.to_dict(), "docs": str(docs)}
+
+
+def step_data_docs(*, paths: RunPaths) -> str:
+    """Render the Data Docs of every layer validated in this run (into the staging folder)."""
+    from traveltide.validation import build_data_docs
+
+    return str(build_data_docs(docs_dir=_docs_dir(paths)))
+
+
+def _docs_dir(paths: RunPaths) -> Path:
+    return paths.staging / "data_docs"
 
 
 def step_silver(*, paths: RunPaths) -> dict[str, Any]:
@@ -249,21 +265,22 @@ def step_publish(*, paths: RunPaths, manifest: dict[str, Any]) -> list[str]:
 
 
 def discard_run(*, paths: RunPaths) -> None:
-    """After a failure: keep the data docs of the failed run for reviewers, drop everything else.
+    """After a failure: render and keep the data docs of the failed run for reviewers, drop the rest.
 
     The previous extract and manifest stay untouched; the run's DuckDB file stays in the
     cache for debugging until the next run.
     """
     from traveltide.publish import publish_staging
 
-    docs = paths.staging / "data_docs"
+    docs = _docs_dir(paths)
     try:
         if docs.is_dir():
+            step_data_docs(paths=paths)
             keep = paths.staging.with_name(paths.staging.name + "-docs")
             keep.mkdir()
             os.replace(docs, keep / "data_docs")
             publish_staging(staging=keep, exports=paths.exports)
-    except OSError as exc:  # e.g. a full disk: the failure itself matters more than its docs
+    except Exception as exc:  # a full disk, a docs build that fails: the run's own failure matters more
         print(f"could not publish the data docs of the failed run: {exc}")
     finally:
         for leftover in paths.exports.glob(paths.staging.name + "*"):

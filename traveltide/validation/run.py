@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from traveltide.database import connect
-from traveltide.validation.suites import DEFAULT_EXPECTATIONS_DIR, Layer, Suite, load_layer_suites
+from traveltide.validation.suites import DEFAULT_EXPECTATIONS_DIR, LAYERS, Layer, Suite, load_layer_suites
 from traveltide.validation.summary import ExpectationOutcome, LayerValidation
 
-__all__ = ["validate_layer", "ValidationSetupError", "SITE_NAME", "SAMPLE_SIZE"]
+__all__ = ["validate_layer", "build_data_docs", "ValidationSetupError", "SITE_NAME", "SAMPLE_SIZE"]
 
 SITE_NAME = "traveltide"
 SAMPLE_SIZE = 5
@@ -35,12 +35,15 @@ def validate_layer(
     docs_dir: Path,
     run_id: str | None = None,
     expectations_dir: Path = DEFAULT_EXPECTATIONS_DIR,
+    build_docs: bool = True,
 ) -> LayerValidation:
     """Validate every table of ``layer`` in the DuckDB file and add the results to Data Docs.
 
-    Results accumulate in ``docs_dir/index.html`` (each layer of a run adds its suites); a
-    ``run_id`` different from the one the docs were built under starts them afresh, so a
-    fixed ``docs_dir`` shows one run. The caller gates with ``raise_for_critical()``.
+    Results accumulate under ``docs_dir`` (each layer of a run adds its suites); a ``run_id``
+    different from the one the docs were built under starts them afresh, so a fixed
+    ``docs_dir`` shows one run. ``build_docs=False`` only stores the results, for a caller
+    that validates several layers and builds the pages once (:func:`build_data_docs`). The
+    caller gates with ``raise_for_critical()``.
     """
     started = time.perf_counter()
     suites = load_layer_suites(layer=layer, expectations_dir=expectations_dir)
@@ -55,7 +58,6 @@ def validate_layer(
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     from traveltide.validation.gx_duckdb import add_duckdb_datasource
-    from traveltide.validation.offline_docs import localize_data_docs
 
     context = gx.get_context(mode="ephemeral", project_config=_project_config(docs_dir=docs_dir))
     datasource = add_duckdb_datasource(context=context, name=f"traveltide_{layer}", db_path=Path(db_path), schema=layer)
@@ -81,12 +83,12 @@ def validate_layer(
         # Release the file: the pipeline's next step opens it read-write.
         datasource.get_execution_engine().close()
         datasource.get_engine().dispose()
-    # One docs build for the layer: its suites and results pages, then the index of the whole run.
-    context.build_data_docs(
-        site_names=[SITE_NAME],
-        resource_identifiers=[*result.run_results, *(ExpectationSuiteIdentifier(name=s.name) for s in suites)],
-    )
-    localize_data_docs(docs_dir=docs_dir)  # the pages load their CSS/JS from CDNs: vendored copies instead
+    if build_docs:  # the layer's suites and results pages, then the index of the whole run
+        _build(
+            context=context,
+            docs_dir=docs_dir,
+            resources=[*result.run_results, *(ExpectationSuiteIdentifier(name=s.name) for s in suites)],
+        )
 
     outcomes: list[ExpectationOutcome] = []
     pending: dict[int, str] = {}  # outcome index -> failed SQL expectation, {batch} filled in
@@ -106,6 +108,35 @@ def validate_layer(
         seconds=time.perf_counter() - started,
         suites=tuple(s.name for s in suites),
     )
+
+
+def build_data_docs(*, docs_dir: Path, expectations_dir: Path = DEFAULT_EXPECTATIONS_DIR) -> Path:
+    """Build the Data Docs of every result stored in ``docs_dir`` at once; returns the index.
+
+    Each build compiles GX's page templates anew (about 0.6 s) and rewrites the index, so a
+    run that validates its layers with ``build_docs=False`` (side by side) builds once here,
+    also after a failure. Results of one run only are stored (see ``run_id``).
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    docs_dir = Path(docs_dir).resolve()
+    context = gx.get_context(mode="ephemeral", project_config=_project_config(docs_dir=docs_dir))
+    names = {key.expectation_suite_identifier.name for key in context.validation_results_store.list_keys()}
+    for layer in LAYERS:  # the suites pages; suites live in memory, their results on disk
+        for suite in load_layer_suites(layer=layer, expectations_dir=expectations_dir):
+            if suite.name in names:
+                context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=[dict(e) for e in suite.expectations]))
+    _build(context=context, docs_dir=docs_dir, resources=None)
+    return docs_dir / "index.html"
+
+
+def _build(*, context: Any, docs_dir: Path, resources: list[Any] | None) -> None:
+    """Render the pages of ``resources`` (None: everything stored) and the index, readable offline."""
+    from traveltide.validation.offline_docs import localize_data_docs
+
+    context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=resources)
+    localize_data_docs(docs_dir=docs_dir)  # the pages load their CSS/JS from CDNs: vendored copies instead
 
 
 def _project_config(*, docs_dir: Path) -> Any:
