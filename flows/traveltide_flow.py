@@ -5,10 +5,10 @@ validate → extract → data docs → publish. Each layer's checks run beside t
 builds the next layer (reading a layer never conflicts with writing the next); the run
 waits for bronze's before silver's start and for silver's before gold's, while gold's and
 mart's run together beside the extract (written to the staging folder). The Parquet export
-of silver and gold runs in the background from segment to publish. A failed critical
-expectation raises at its wait, so publish is never reached and the previous extract
-stays; the Data Docs of every layer are rendered once, after the checks (also after a
-failure).
+of silver and gold and the segments' pictures are made in the background from segment to
+publish. A failed critical expectation raises at its wait, so publish is never reached and
+the previous extract stays; the Data Docs of every layer are rendered once, after the
+checks (also after a failure).
 """
 
 from __future__ import annotations
@@ -70,6 +70,11 @@ def gold(settings: Settings, paths: pipeline.RunPaths) -> dict[str, Any]:
 @task(name="segment")
 def segment(settings: Settings, paths: pipeline.RunPaths) -> dict[str, Any]:
     return pipeline.step_segment(settings=settings, paths=paths)
+
+
+@task(name="segment_diagnostics")
+def segment_diagnostics(settings: Settings, paths: pipeline.RunPaths, segments: dict[str, Any]) -> dict[str, Any]:
+    return pipeline.step_segment_diagnostics(settings=settings, paths=paths, segments=segments)
 
 
 @task(name="mart")
@@ -161,7 +166,7 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     with exports_lock(exports=settings.exports):
         preload_modules(names=RUN_MODULES)  # overlaps the imports with fetch and bronze
         paths = pipeline.prepare_run(settings=settings)
-        parquet_export: Any = None  # the background export's future, once started
+        background: dict[str, Any] = {}  # futures of work that writes into the staging folder
         running: list[Any] = []  # checks running beside the next step, not yet waited for
         try:
             fetched = _timed(timings, "fetch", fetch, settings=settings)
@@ -174,10 +179,12 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             running.append(validate.submit(paths=paths, layer="silver"))
             gold_counts = _timed(timings, "gold", gold, settings=settings, paths=paths)
             segments = _timed(timings, "segment", segment, settings=settings, paths=paths)
+            # Nothing reads the segments' pictures before publish: drawn beside the steps below.
+            background["diagnostics"] = segment_diagnostics.submit(settings=settings, paths=paths, segments=segments)
             checks["silver"] = _gate(timings, "validate_silver", running.pop())
             # Silver and gold are final: their Parquet export (DuckDB on both cores) runs in the
             # background, beside the steps that follow (mostly one core of Python).
-            parquet_export = export_parquet.submit(paths=paths)
+            background["parquet"] = export_parquet.submit(paths=paths)
             running.append(validate.submit(paths=paths, layer="gold"))
             mart_counts = _timed(timings, "mart", mart, paths=paths)
             # Gold's and mart's checks run beside the extract, written to the staging folder.
@@ -187,7 +194,8 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             checks["mart"] = _gate(timings, "validate_mart", running[1])
             running.clear()
             _timed(timings, "data_docs", data_docs, paths=paths)
-            extracted["parquet"] = _timed(timings, "parquet_export_wait", parquet_export.result)
+            extracted["parquet"] = _timed(timings, "parquet_export_wait", background["parquet"].result)
+            segments |= _timed(timings, "segment_diagnostics_wait", background["diagnostics"].result)
             manifest = {
                 "run_id": paths.run_id,
                 "package_version": __version__,
@@ -206,8 +214,8 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             }
             _timed(timings, "publish", publish, paths=paths, manifest=manifest)
         except BaseException as error:
-            if parquet_export is not None:  # nothing may still write into the staging folder
-                parquet_export.wait()
+            for future in background.values():  # nothing may still write into the staging folder
+                future.wait()
             exc = _failed_checks(running) or error
             pipeline.discard_run(paths=paths)
             explained = pipeline.explain_failure(exc=exc, paths=paths)

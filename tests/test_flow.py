@@ -127,6 +127,20 @@ def test_manifest_records_sources_settings_and_timings(good_run, sample_dir) -> 
     }  # fmt: skip
 
 
+def test_segment_pictures_drawn_in_the_background_reach_the_manifest_and_report(good_run) -> None:
+    exports, manifest = good_run
+    seg, settings = manifest["segments"], manifest["settings"]
+    # k is fixed: the elbow picture still compares the whole range, fitted in the background.
+    assert seg["k_selection"] == "fixed" and seg["k"] == settings["k"]
+    assert [c["k"] for c in seg["candidates"]] == list(range(settings["k_min"], settings["k_max"] + 1))
+    chosen = next(c for c in seg["candidates"] if c["k"] == seg["k"])
+    assert chosen["silhouette"] == seg["silhouette"]
+    assert set(seg["plots"]) == {"k_selection", "profiles", "projection"}
+    for kind in ("k_selection", "projection"):
+        assert (exports / "report" / f"diagnostic_{kind}.png").read_bytes()[:4] == b"\x89PNG"
+    assert (exports / "report" / "segment_profiles.png").read_bytes()[:4] == b"\x89PNG"
+
+
 def test_warning_level_oddity_is_reported_and_run_completes(good_run, sample_dir) -> None:
     # Source nights <= 0 (SPEC §1) are a known oddity: a warning, never a stop.
     with (sample_dir / "hotels.csv").open(newline="") as f:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -274,8 +275,12 @@ def test_activity_volume_and_fare_do_not_split_segments(con):
 
 def test_plots_are_valid_pngs_and_diagnostics_are_json(con, tmp_path):
     _load(con, _rows(FOUR))
+    plain = _run(con)
     result = _run(con, plots_dir=tmp_path / "plots")
     assert set(result.plots) == {"k_selection", "profiles", "projection"}
+    # The pictures' k range refits k itself with the same seed: its figures do not move.
+    assert plain.candidates == tuple(c for c in result.candidates if c.k == 4)
+    assert replace(result, candidates=plain.candidates, plots={}) == plain
     for path in result.plots.values():
         data = Path(path).read_bytes()
         assert Path(path).parent == tmp_path / "plots"

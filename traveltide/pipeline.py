@@ -197,19 +197,36 @@ def step_gold(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
 
 
 def step_segment(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
-    """Cluster the cohort and give each segment its perk; plots go to the staging folder."""
+    """Cluster the cohort and give each segment its perk (the pictures: :func:`step_segment_diagnostics`)."""
     from traveltide.segments import segment_users
 
     with _connect(paths) as con:
         result = segment_users(
+            con=con, k=settings.k, k_min=settings.k_min, k_max=settings.k_max, seed=settings.seed, plots_dir=None
+        )
+    return result.to_dict()
+
+
+def step_segment_diagnostics(*, settings: Settings, paths: RunPaths, segments: dict[str, Any]) -> dict[str, Any]:
+    """Draw the segments' diagnostic pictures into the staging folder; returns the k range and the files.
+
+    ``segments`` is :func:`step_segment`'s result; the flow runs this in the background and
+    adds what it returns to the manifest's segments.
+    """
+    from traveltide.segments import KCandidate, draw_diagnostics
+
+    with _connect(paths) as con:
+        found = draw_diagnostics(
             con=con,
-            k=settings.k,
+            k=segments["k"],
+            k_selection=segments["k_selection"],
+            candidates=tuple(KCandidate(**c) for c in segments["candidates"]),
             k_min=settings.k_min,
             k_max=settings.k_max,
             seed=settings.seed,
             plots_dir=paths.staging / "plots",
         )
-    return result.to_dict()
+    return found.to_dict()
 
 
 def step_mart(*, paths: RunPaths) -> dict[str, Any]:

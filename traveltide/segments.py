@@ -43,7 +43,7 @@ by perk (in :data:`traveltide.perks.PERKS` order), then by size (largest first).
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -67,7 +67,9 @@ __all__ = [
     "KCandidate",
     "SegmentSummary",
     "SegmentationResult",
+    "Diagnostics",
     "segment_users",
+    "draw_diagnostics",
     "silhouettes",
 ]
 
@@ -146,16 +148,33 @@ def segment_users(
 ) -> SegmentationResult:
     """Cluster gold.user_features, pick perks, write gold.segments and gold.user_segments.
 
-    ``k = None`` chooses k in ``[k_min, k_max]`` by silhouette. With ``plots_dir`` the three
-    diagnostic PNGs are written there (and with a fixed k the range is fitted too, for the
-    elbow picture; the chosen k stays fixed).
+    ``k = None`` chooses k in ``[k_min, k_max]`` by silhouette. With ``plots_dir`` the
+    diagnostics of :func:`draw_diagnostics` are added (the flow draws them in the background
+    instead, beside the steps that follow).
     """
+    result = _segment(con=con, k=k, k_min=k_min, k_max=k_max, seed=seed)
+    if plots_dir is None:
+        return result
+    found = draw_diagnostics(
+        con=con,
+        k=result.k,
+        k_selection=result.k_selection,
+        candidates=result.candidates,
+        k_min=k_min,
+        k_max=k_max,
+        seed=seed,
+        plots_dir=plots_dir,
+    )
+    return replace(result, candidates=found.candidates, plots=found.plots)
+
+
+def _segment(
+    *, con: duckdb.DuckDBPyConnection, k: int | None, k_min: int, k_max: int, seed: int
+) -> SegmentationResult:
     user_ids, columns = _read_features(con=con)
     n = len(user_ids)
     z, scaler = _scale(x=np.column_stack([columns[f] for f in FEATURES]))
-    candidates, chosen, how, model = _cluster(
-        z=z, k=k, k_min=k_min, k_max=k_max, seed=seed, curve=plots_dir is not None
-    )
+    candidates, chosen, how, model = _cluster(z=z, k=k, k_min=k_min, k_max=k_max, seed=seed, curve=False)
     percentiles = {f: perk_rules.percentile_ranks(values=columns[f]) for f in columns}
     scores = perk_rules.perk_scores(percentiles=percentiles)
     seg, seg_perk, seg_affinity = _segments_by_perk(
@@ -206,20 +225,6 @@ def segment_users(
             ),
         ),
     )
-    plot_paths: dict[str, str] = {}
-    if plots_dir is not None:
-        plot_paths = _write_plots(
-            plots_dir=plots_dir,
-            candidates=candidates,
-            k=chosen,
-            how=how,
-            summaries=summaries,
-            profile=profile,
-            cohort=cohort,
-            z=z,
-            seg=seg,
-            seed=seed,
-        )
     return SegmentationResult(
         k=chosen,
         k_selection=how,
@@ -231,8 +236,63 @@ def segment_users(
         features=FEATURES,
         scaler=scaler,
         seed=seed,
-        plots=plot_paths,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostics:
+    """The k range compared (for the elbow picture) and the three PNGs, by kind."""
+
+    candidates: tuple[KCandidate, ...]
+    plots: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"candidates": [asdict(c) for c in self.candidates], "plots": dict(self.plots)}
+
+
+def draw_diagnostics(
+    *,
+    con: duckdb.DuckDBPyConnection,
+    k: int,
+    k_selection: Literal["fixed", "silhouette"],
+    candidates: tuple[KCandidate, ...],
+    k_min: int,
+    k_max: int,
+    seed: int,
+    plots_dir: Path,
+) -> Diagnostics:
+    """The three diagnostic PNGs of the segments written by :func:`segment_users`.
+
+    Nothing downstream reads them, so the flow draws them (1 to 3 s) beside the steps that
+    follow. The inputs are read back from gold; with a fixed k the range ``[k_min, k_max]``
+    is fitted here for the elbow picture (same seed, so k's own figures are unchanged).
+    """
+    user_ids, columns = _read_features(con=con)
+    z, _ = _scale(x=np.column_stack([columns[f] for f in FEATURES]))
+    if k_selection == "fixed":
+        candidates = _cluster(z=z, k=k, k_min=k_min, k_max=k_max, seed=seed, curve=True)[0]
+    written = con.execute(
+        f"select user_id, segment_id from {USER_SEGMENTS.qualified_name} order by user_id"
+    ).fetchnumpy()
+    if not np.array_equal(written["user_id"], user_ids):
+        raise SegmentationError(f"{USER_SEGMENTS.qualified_name} does not match {_SOURCE}: segment the users again")
+    seg = np.asarray(written["segment_id"], dtype=int) - 1
+    named = con.execute(f"select segment_name, perk from {SEGMENTS.qualified_name} order by segment_id").fetchall()
+    profile_values = np.column_stack([columns[f] for f in PROFILE_FEATURES])
+    plots = _write_plots(
+        plots_dir=plots_dir,
+        candidates=candidates,
+        k=k,
+        how=k_selection,
+        names=[name for name, _ in named],
+        perks=[perk for _, perk in named],
+        profile=_group_means(values=profile_values, groups=seg, k=k),
+        cohort=profile_values.mean(axis=0),
+        z=z,
+        seg=seg,
+        seed=seed,
+    )
+    return Diagnostics(candidates=candidates, plots=plots)
 
 
 def _cluster(
@@ -294,7 +354,8 @@ def _write_plots(
     candidates: tuple[KCandidate, ...],
     k: int,
     how: str,
-    summaries: list[SegmentSummary],
+    names: list[str],
+    perks: list[str],
     profile: np.ndarray,
     cohort: np.ndarray,
     z: np.ndarray,
@@ -306,8 +367,6 @@ def _write_plots(
     from traveltide import plots, report_charts
 
     plots_dir.mkdir(parents=True, exist_ok=True)
-    names = [s.segment_name for s in summaries]
-    perks = [s.perk for s in summaries]
     paths = {
         "k_selection": plots.plot_k_selection(
             path=plots_dir / "segments_k_selection.png",
