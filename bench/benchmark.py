@@ -321,7 +321,7 @@ def report(*, res: dict[str, Any]) -> str:
         lines.append(left + right)
     lines += [
         "",
-        "Checks' own time per layer (s; bronze, silver and gold run beside the next step, whose "
+        "Checks' own time per layer (s; they run beside the steps after their layer, and "
         "`validate_<layer>_wait` above is what they added): "
         + ", ".join(f"{layer} {sec:.1f}" for layer, sec in tk["checks_seconds"].items())
         + ".",

@@ -1,14 +1,13 @@
 """The TravelTide Mart run as a Prefect flow: thin tasks over ``traveltide.pipeline``.
 
-fetch → bronze → validate → silver → validate → gold → segment → validate → mart →
-validate → extract → data docs → publish. Each layer's checks run beside the step that
-builds the next layer (reading a layer never conflicts with writing the next); the run
-waits for bronze's before silver's start and for silver's before gold's, while gold's and
-mart's run together beside the extract (written to the staging folder). The Parquet export
-of silver and gold and the segments' pictures are made in the background from segment to
-publish. A failed critical expectation raises at its wait, so publish is never reached and
-the previous extract stays; the Data Docs of every layer are rendered once, after the
-checks (also after a failure).
+fetch → bronze → silver → gold → segment → mart → extract → data docs → publish, with each
+layer's checks beside the steps after it (reading a layer never conflicts with writing the
+next). The run waits for bronze's checks once silver is built, so a broken export stops it
+early; silver's, gold's and mart's run side by side and are waited for once the extract is
+written to the staging folder. The Parquet export of silver and gold and the segments'
+pictures are made in the background from segment to publish. A failed critical expectation
+raises at its wait, so publish is never reached and the previous extract stays; the Data
+Docs of every layer are rendered once, after the checks (also after a failure).
 """
 
 from __future__ import annotations
@@ -167,31 +166,31 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         preload_modules(names=RUN_MODULES)  # overlaps the imports with fetch and bronze
         paths = pipeline.prepare_run(settings=settings)
         background: dict[str, Any] = {}  # futures of work that writes into the staging folder
-        running: list[Any] = []  # checks running beside the next step, not yet waited for
+        running: dict[str, Any] = {}  # each layer's checks, by layer, until waited for
         try:
             fetched = _timed(timings, "fetch", fetch, settings=settings)
             loaded = _timed(timings, "bronze", bronze, paths=paths, fetched=fetched)
             # Each layer's checks (half of it Great Expectations' Python, on one core) run beside
-            # the next layer's build (DuckDB on both cores).
-            running.append(validate.submit(paths=paths, layer="bronze"))
+            # the next steps (DuckDB on both cores). Bronze's are waited for first: a broken
+            # export stops the run a few seconds in.
+            running["bronze"] = validate.submit(paths=paths, layer="bronze")
             cleaned = _timed(timings, "silver", silver, paths=paths)
-            checks = {"bronze": _gate(timings, "validate_bronze", running.pop())}
-            running.append(validate.submit(paths=paths, layer="silver"))
+            checks = {"bronze": _gate(timings, "validate_bronze", running.pop("bronze"))}
+            running["silver"] = validate.submit(paths=paths, layer="silver")
             gold_counts = _timed(timings, "gold", gold, settings=settings, paths=paths)
             segments = _timed(timings, "segment", segment, settings=settings, paths=paths)
             # Nothing reads the segments' pictures before publish: drawn beside the steps below.
             background["diagnostics"] = segment_diagnostics.submit(settings=settings, paths=paths, segments=segments)
-            checks["silver"] = _gate(timings, "validate_silver", running.pop())
             # Silver and gold are final: their Parquet export (DuckDB on both cores) runs in the
             # background, beside the steps that follow (mostly one core of Python).
             background["parquet"] = export_parquet.submit(paths=paths)
-            running.append(validate.submit(paths=paths, layer="gold"))
+            running["gold"] = validate.submit(paths=paths, layer="gold")
             mart_counts = _timed(timings, "mart", mart, paths=paths)
-            # Gold's and mart's checks run beside the extract, written to the staging folder.
-            running.append(validate.submit(paths=paths, layer="mart"))
+            running["mart"] = validate.submit(paths=paths, layer="mart")
+            # The extract goes to the staging folder: it is published only if every check passed.
             extracted = _timed(timings, "extract", extract, settings=settings, paths=paths)
-            checks["gold"] = _gate(timings, "validate_gold", running[0])
-            checks["mart"] = _gate(timings, "validate_mart", running[1])
+            for layer in ("silver", "gold", "mart"):  # in layer order: the earliest failure is reported
+                checks[layer] = _gate(timings, f"validate_{layer}", running[layer])
             running.clear()
             _timed(timings, "data_docs", data_docs, paths=paths)
             extracted["parquet"] = _timed(timings, "parquet_export_wait", background["parquet"].result)
@@ -216,7 +215,7 @@ def traveltide_mart(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         except BaseException as error:
             for future in background.values():  # nothing may still write into the staging folder
                 future.wait()
-            exc = _failed_checks(running) or error
+            exc = _failed_checks(list(running.values())) or error
             pipeline.discard_run(paths=paths)
             explained = pipeline.explain_failure(exc=exc, paths=paths)
             if explained is error:
