@@ -3,7 +3,7 @@
 On the same generated bronze files it measures, each run as a fresh child process (wall
 time and peak RSS): the DuckDB read floor, the core (bronze → silver → gold → segments, no
 Prefect), Prefect's fixed start-up, the toolkit as a user runs it (``traveltide run``), and
-the pandas baseline. It prints a markdown table, the ratios and the targets, checks that
+the pandas baseline, interleaved in rounds (each round runs each once). It prints a markdown table, the ratios and the targets, checks that
 toolkit, core and baseline agree on the cohort and the six SPEC features (exit 1 if not),
 then runs the toolkit at smaller scales to show how time and memory grow.
 
@@ -110,45 +110,85 @@ def ensure_data(*, bench: Bench, users: int) -> tuple[Path, Measurement | None]:
     return folder, m
 
 
-def _repeat(bench: Bench, name: str, cmd: list[str], times: int) -> list[Measurement]:
-    runs = []
-    for i in range(times):
-        m = run_measured(cmd=cmd, log=bench.logs / f"{name}-{i + 1}.log", env=bench.env, cwd=bench.scratch)
-        print(f"  {name} run {i + 1}/{times}: {m.seconds:.1f} s, {m.peak_rss_gib:.2f} GiB", flush=True)
-        runs.append(m)
-    return runs
+def _once(bench: Bench, name: str, cmd: list[str], run: str) -> Measurement:
+    m = run_measured(cmd=cmd, log=bench.logs / f"{name}-{run}.log", env=bench.env, cwd=bench.scratch)
+    print(f"  {name} run {run}: {m.seconds:.1f} s, {m.peak_rss_gib:.2f} GiB", flush=True)
+    return m
 
 
-def measure_floor(*, bench: Bench, folder: Path) -> dict[str, Any]:
-    """DuckDB reading the four CSVs with explicit types into a database file."""
-    db = bench.scratch / "floor.duckdb"
-    runs = _repeat(bench, "floor", _python("bench.floor", "--source", folder, "--db", db), bench.args.repeat)
-    db.unlink(missing_ok=True)
-    return {**median_of(runs=runs), "tables": last_json_line(measurement=runs[-1])["tables"]}
+def measure_rounds(*, bench: Bench, folder: Path) -> dict[str, Any]:
+    """Floor, core, Prefect start-up, toolkit and baseline, each once per round, ``--repeat`` rounds.
 
-
-def measure_core(*, bench: Bench, folder: Path) -> dict[str, Any]:
-    """bronze → silver → gold → segments in one child process, without Prefect."""
-    db = bench.scratch / "core.duckdb"
-    out = bench.scratch / "core_features.parquet"
-    cmd = _python("bench.core", "--source", folder, "--db", db, "--features-out", out, *bench.pipeline_flags())
-    runs = _repeat(bench, "core", cmd, bench.args.repeat)
-    db.unlink(missing_ok=True)
-    summaries = [last_json_line(measurement=r) for r in runs]
-    steps = {
-        step: {
-            "seconds": round(statistics.median(s["steps"][step]["seconds"] for s in summaries), 3),
-            "peak_rss_bytes": int(statistics.median(s["steps"][step]["peak_rss_bytes"] for s in summaries)),
-        }
-        for step in summaries[-1]["steps"]
+    The measurements are interleaved, not run one after another: this VM's speed drifts by
+    10-20 % within an invocation (the same toolkit run took 52 s, then 61 s ten minutes later),
+    and measuring the floor first and the toolkit minutes later put that drift into their
+    ratio. A first Prefect flow run on a new database is measured before the rounds ("cold").
+    """
+    args = bench.args
+    floor_db, core_db = bench.scratch / "floor.duckdb", bench.scratch / "core.duckdb"
+    core_features = bench.scratch / "core_features.parquet"
+    commands = {
+        "floor": _python("bench.floor", "--source", folder, "--db", floor_db),
+        "core": _python(
+            "bench.core", "--source", folder, "--db", core_db, "--features-out", core_features, *bench.pipeline_flags()
+        ),
+        "prefect-startup": _python("bench.prefect_startup"),
     }
-    return {**median_of(runs=runs), "steps": steps, "cohort": summaries[-1]["cohort"], "features": out}
-
-
-def measure_prefect_startup(*, bench: Bench) -> dict[str, Any]:
-    """A trivial flow run; the first run (a new Prefect database) is reported apart as 'cold'."""
-    runs = _repeat(bench, "prefect-startup", _python("bench.prefect_startup"), bench.args.repeat + 1)
-    return {**median_of(runs=runs[1:]), "cold_seconds": runs[0].seconds}
+    if not args.skip_baseline:
+        baseline_features = bench.scratch / "baseline_features.parquet"
+        commands["baseline"] = _python(
+            "bench.baseline", "--source", folder, "--out", baseline_features, *bench.pipeline_flags()
+        )
+    cold = _once(bench, "prefect-startup", commands["prefect-startup"], "cold")
+    runs: dict[str, list[Measurement]] = {name: [] for name in commands}
+    toolkit_runs: list[tuple[Measurement, dict[str, Any]]] = []
+    order = ["floor", "core", "prefect-startup", "toolkit", *(["baseline"] if "baseline" in commands else [])]
+    for i in range(1, args.repeat + 1):
+        print(f"round {i}/{args.repeat}", flush=True)
+        for name in order:
+            if name == "toolkit":
+                toolkit_runs.append(_toolkit_run(bench=bench, folder=folder, run=str(i), keep_features=True))
+            else:
+                runs[name].append(_once(bench, name, commands[name], str(i)))
+    floor_db.unlink(missing_ok=True)
+    core_db.unlink(missing_ok=True)
+    core = [last_json_line(measurement=r) for r in runs["core"]]
+    res: dict[str, Any] = {
+        "floor": {**median_of(runs=runs["floor"]), "tables": last_json_line(measurement=runs["floor"][-1])["tables"]},
+        "core": {
+            **median_of(runs=runs["core"]),
+            "steps": {
+                step: {
+                    "seconds": round(statistics.median(c["steps"][step]["seconds"] for c in core), 3),
+                    "peak_rss_bytes": int(statistics.median(c["steps"][step]["peak_rss_bytes"] for c in core)),
+                }
+                for step in core[-1]["steps"]
+            },
+            "cohort": core[-1]["cohort"],
+            "features": core_features,
+        },
+        "prefect_startup": {**median_of(runs=runs["prefect-startup"]), "cold_seconds": cold.seconds},
+        "toolkit": _toolkit_summary(runs=toolkit_runs, features=bench.scratch / "toolkit_features.parquet"),
+        # Each round's own ratio: how far one invocation's rounds spread.
+        "rounds": [
+            {
+                "floor": f.seconds,
+                "toolkit": t.seconds,
+                "prefect_startup": p.seconds,
+                "toolkit_without_startup_per_floor": round((t.seconds - p.seconds) / f.seconds, 3),
+            }
+            for f, (t, _), p in zip(runs["floor"], toolkit_runs, runs["prefect-startup"], strict=True)
+        ],
+    }
+    if not args.skip_baseline:
+        summary = last_json_line(measurement=runs["baseline"][-1])
+        res["baseline"] = {
+            **median_of(runs=runs["baseline"]),
+            "stages": summary["timings"],
+            "cohort": summary["cohort"],
+            "features": baseline_features,
+        }
+    return res
 
 
 def _toolkit_features(*, hyper: Path) -> pd.DataFrame:
@@ -160,50 +200,44 @@ def _toolkit_features(*, hyper: Path) -> pd.DataFrame:
     return table.select(["user_id", *SPEC_FEATURES]).to_pandas()
 
 
-def measure_toolkit(*, bench: Bench, folder: Path, repeat: int, keep_features: bool) -> dict[str, Any]:
-    """``traveltide run --source folder --exports <tmp>``: wall, peak RSS and the manifest's step times."""
-    runs, manifests = [], []
-    features = bench.scratch / "toolkit_features.parquet"
-    for i in range(repeat):
-        exports = Path(tempfile.mkdtemp(dir=bench.scratch, prefix="exports-"))
-        cmd = _traveltide("run", "--source", folder, "--exports", exports, *bench.pipeline_flags())
-        m = run_measured(cmd=cmd, log=bench.logs / f"toolkit-{folder.name}-{i + 1}.log", env=bench.env, cwd=bench.scratch)
-        manifest = json.loads((exports / "manifest.json").read_text(encoding="utf-8"))
-        if keep_features:
-            _toolkit_features(hyper=exports / "traveltide.hyper").to_parquet(features, index=False)
-        shutil.rmtree(exports)
-        print(f"  toolkit {folder.name} run {i + 1}/{repeat}: {m.seconds:.1f} s, {m.peak_rss_gib:.2f} GiB", flush=True)
-        runs.append(m)
-        manifests.append(manifest)
+def _toolkit_run(*, bench: Bench, folder: Path, run: str, keep_features: bool) -> tuple[Measurement, dict[str, Any]]:
+    """``traveltide run --source folder --exports <tmp>`` once: its measurement and manifest."""
+    exports = Path(tempfile.mkdtemp(dir=bench.scratch, prefix="exports-"))
+    cmd = _traveltide("run", "--source", folder, "--exports", exports, *bench.pipeline_flags())
+    m = run_measured(cmd=cmd, log=bench.logs / f"toolkit-{folder.name}-{run}.log", env=bench.env, cwd=bench.scratch)
+    manifest = json.loads((exports / "manifest.json").read_text(encoding="utf-8"))
+    if keep_features:
+        _toolkit_features(hyper=exports / "traveltide.hyper").to_parquet(
+            bench.scratch / "toolkit_features.parquet", index=False
+        )
+    shutil.rmtree(exports)
+    print(f"  toolkit {folder.name} run {run}: {m.seconds:.1f} s, {m.peak_rss_gib:.2f} GiB", flush=True)
+    return m, manifest
+
+
+def _toolkit_summary(*, runs: list[tuple[Measurement, dict[str, Any]]], features: Path | None) -> dict[str, Any]:
+    """Medians of the toolkit's runs: wall, peak RSS and the manifest's step times."""
+    manifests = [mf for _, mf in runs]
     timings = {
         step: round(statistics.median(mf["timings_seconds"][step] for mf in manifests), 3)
         for step in manifests[-1]["timings_seconds"]
     }
-    # The checks' own time: all but the mart's run beside the next step (timings hold the wait).
+    # The checks' own time: they run beside the steps after their layer (timings hold the wait).
     checks = {
         layer: round(statistics.median(mf["validation"][layer]["seconds"] for mf in manifests), 3)
         for layer in manifests[-1]["validation"]
     }
-    outside = [r.seconds - sum(mf["timings_seconds"].values()) for r, mf in zip(runs, manifests)]
+    outside = [m.seconds - sum(mf["timings_seconds"].values()) for m, mf in runs]
     last = manifests[-1]
     return {
-        **median_of(runs=runs),
+        **median_of(runs=[m for m, _ in runs]),
         "timings_seconds": timings,
         "checks_seconds": checks,
         "outside_steps_seconds": round(statistics.median(outside), 3),
         "cohort": last["row_counts"]["gold"]["cohort"],
         "bronze_rows": last["bronze"]["rows"],
-        "features": features if keep_features else None,
+        "features": features,
     }
-
-
-def measure_baseline(*, bench: Bench, folder: Path) -> dict[str, Any]:
-    """The pandas notebook approach on the same files."""
-    out = bench.scratch / "baseline_features.parquet"
-    cmd = _python("bench.baseline", "--source", folder, "--out", out, *bench.pipeline_flags())
-    runs = _repeat(bench, "baseline", cmd, bench.args.repeat)
-    summary = last_json_line(measurement=runs[-1])
-    return {**median_of(runs=runs), "stages": summary["timings"], "cohort": summary["cohort"], "features": out}
 
 
 def compare_features(*, name: str, expected: Path, got: Path) -> list[str]:
@@ -283,7 +317,9 @@ def report(*, res: dict[str, Any]) -> str:
         f"Data: {res['users']:,} users (seed {res['seed']}), {res['input_rows']:,} rows, "
         f"{res['input_bytes'] / 1e9:.2f} GB of CSV; machine: {res['machine']['cpus']} cores, "
         f"{res['machine']['memory_gib']:.0f} GiB, load average {res['machine']['load_average']} at start.  ",
-        f"Wall time and peak RSS of each measurement as its own process, median of {n} run(s).",
+        f"Wall time and peak RSS of each measurement as its own process, median of {n} round(s); each "
+        "round runs every measurement once, in the table's order, so drift of the machine's speed "
+        "during the invocation reaches them all.",
         "",
         "| measurement | wall (s) | peak RSS (GiB) | × floor |",
         "|---|---:|---:|---:|",
@@ -330,6 +366,13 @@ def report(*, res: dict[str, Any]) -> str:
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in res["baseline"]["stages"].items())
         lines += ["", f"Baseline stages (last run): {stages}."]
     lines += ["", "Ratios: " + ", ".join(f"{k} = {v:.2f}" for k, v in res["ratios"].items()) + "."]
+    per_round = [r["toolkit_without_startup_per_floor"] for r in res["rounds"]]
+    lines += [
+        "",
+        "Toolkit without start-up / floor, round by round (each round's own three runs): "
+        + ", ".join(f"{x:.2f}" for x in per_round)
+        + f" (median {statistics.median(per_round):.2f}).",
+    ]
     if res.get("growth"):
         lines += [
             "",
@@ -417,17 +460,13 @@ def _run(*, bench: Bench, scales: list[float], argv: Sequence[str] | None, stamp
         },
         "generation_seconds": generated.seconds if generated else None,
     }
-    res["floor"] = measure_floor(bench=bench, folder=folder)
+    res |= measure_rounds(bench=bench, folder=folder)
     res["input_rows"] = sum(t["rows"] for t in res["floor"]["tables"].values())
-    res["core"] = measure_core(bench=bench, folder=folder)
-    res["prefect_startup"] = measure_prefect_startup(bench=bench)
-    res["toolkit"] = measure_toolkit(bench=bench, folder=folder, repeat=args.repeat, keep_features=True)
     agreement = []
     if res["toolkit"]["cohort"] != res["core"]["cohort"]:
         agreement.append(f"cohort: toolkit {res['toolkit']['cohort']} vs core {res['core']['cohort']}")
     agreement += compare_features(name="core vs toolkit", expected=res["core"]["features"], got=res["toolkit"]["features"])
-    if not args.skip_baseline:
-        res["baseline"] = measure_baseline(bench=bench, folder=folder)
+    if "baseline" in res:
         if res["toolkit"]["cohort"] != res["baseline"]["cohort"]:
             agreement.append(f"cohort: toolkit {res['toolkit']['cohort']} vs baseline {res['baseline']['cohort']}")
         agreement += compare_features(
@@ -467,7 +506,7 @@ def _growth(*, bench: Bench, scales: list[float], full: dict[str, Any], startup:
             m = full
         else:
             folder, _ = ensure_data(bench=bench, users=users)
-            m = measure_toolkit(bench=bench, folder=folder, repeat=1, keep_features=False)
+            m = _toolkit_summary(runs=[_toolkit_run(bench=bench, folder=folder, run="1", keep_features=False)], features=None)
         series.append(
             {
                 "scale": scale,
