@@ -2,8 +2,9 @@
 
 Run as ``python -m bench.profile_steps --source DIR --db FILE STEP...`` with steps among
 bronze, silver, gold, segment, mart and validate_<layer>; each step opens its own connection
-to ``--db`` (as the flow's steps do) and one line per step gives its wall time and the
-process's peak RSS so far. ``--trace-sql`` also lists every SQL statement Great Expectations
+to ``--db`` (as the flow's steps do) and one line per step gives its wall time, its CPU time
+(user and system, all cores: a run uses both cores for most of its length, so CPU time is what
+a step costs it) and the process's peak RSS so far. ``--trace-sql`` also lists every SQL statement Great Expectations
 sends (count, total and the slowest ones), to see how many table scans a suite costs.
 ``--expectations DIR`` validates with another suites folder (e.g. an older revision's, for a
 before/after comparison). ``--explain`` prints DuckDB's EXPLAIN ANALYZE of each silver/gold
@@ -41,6 +42,12 @@ _STEPS = (
 
 def _peak_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def _cpu_seconds() -> float:
+    """User and system CPU of this process and its reaped children: a step's work on every core."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _trace_sql() -> list[tuple[float, str]]:
@@ -134,9 +141,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         docs = args.docs or Path(tmp) / "data_docs"
         for name in args.steps:
             start = len(log) if log is not None else 0
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), _cpu_seconds()
             result = _run_step(name, source=args.source, db=args.db, docs=docs, expectations=args.expectations)
-            print(f"{name}: {time.perf_counter() - t0:.2f} s, peak RSS {_peak_gib():.2f} GiB", flush=True)
+            print(
+                f"{name}: {time.perf_counter() - t0:.2f} s, CPU {_cpu_seconds() - cpu0:.2f} s, "
+                f"peak RSS {_peak_gib():.2f} GiB",
+                flush=True,
+            )
             if name.startswith("validate_"):
                 print("  " + str(result).splitlines()[0])
             if log is not None and len(log) > start:
