@@ -3,9 +3,10 @@
 On the same generated bronze files it measures, each run as a fresh child process (wall
 time and peak RSS): the DuckDB read floor, the core (bronze → silver → gold → segments, no
 Prefect), Prefect's fixed start-up, the toolkit as a user runs it (``traveltide run``), and
-the pandas baseline, interleaved in rounds (each round runs each once). It prints a markdown table, the ratios and the targets, checks that
-toolkit, core and baseline agree on the cohort and the six SPEC features (exit 1 if not),
-then runs the toolkit at smaller scales to show how time and memory grow.
+the pandas baseline, interleaved in rounds (each round runs each once). It prints a
+markdown table, the ratios and the targets, checks that toolkit, core and baseline agree on
+the cohort and the six SPEC features (exit 1 if not), then runs the toolkit at smaller scales
+to show how time and memory grow.
 
     .venv/bin/python bench/benchmark.py                      # full scale (make bench)
     .venv/bin/python bench/benchmark.py --users 50000 --repeat 1 --scales 0.5,1
@@ -127,6 +128,7 @@ def measure_rounds(*, bench: Bench, folder: Path) -> dict[str, Any]:
     args = bench.args
     floor_db, core_db = bench.scratch / "floor.duckdb", bench.scratch / "core.duckdb"
     core_features = bench.scratch / "core_features.parquet"
+    toolkit_features = bench.scratch / "toolkit_features.parquet"
     commands = {
         "floor": _python("bench.floor", "--source", folder, "--db", floor_db),
         "core": _python(
@@ -147,7 +149,7 @@ def measure_rounds(*, bench: Bench, folder: Path) -> dict[str, Any]:
         print(f"round {i}/{args.repeat}", flush=True)
         for name in order:
             if name == "toolkit":
-                toolkit_runs.append(_toolkit_run(bench=bench, folder=folder, run=str(i), keep_features=True))
+                toolkit_runs.append(_toolkit_run(bench=bench, folder=folder, run=str(i), features=toolkit_features))
             else:
                 runs[name].append(_once(bench, name, commands[name], str(i)))
     floor_db.unlink(missing_ok=True)
@@ -168,7 +170,7 @@ def measure_rounds(*, bench: Bench, folder: Path) -> dict[str, Any]:
             "features": core_features,
         },
         "prefect_startup": {**median_of(runs=runs["prefect-startup"]), "cold_seconds": cold.seconds},
-        "toolkit": _toolkit_summary(runs=toolkit_runs, features=bench.scratch / "toolkit_features.parquet"),
+        "toolkit": _toolkit_summary(runs=toolkit_runs, features=toolkit_features),
         # Each round's own ratio: how far one invocation's rounds spread.
         "rounds": [
             {
@@ -200,16 +202,17 @@ def _toolkit_features(*, hyper: Path) -> pd.DataFrame:
     return table.select(["user_id", *SPEC_FEATURES]).to_pandas()
 
 
-def _toolkit_run(*, bench: Bench, folder: Path, run: str, keep_features: bool) -> tuple[Measurement, dict[str, Any]]:
-    """``traveltide run --source folder --exports <tmp>`` once: its measurement and manifest."""
+def _toolkit_run(*, bench: Bench, folder: Path, run: str, features: Path | None) -> tuple[Measurement, dict[str, Any]]:
+    """``traveltide run --source folder --exports <tmp>`` once: its measurement and manifest.
+
+    With ``features``, the six SPEC features of the published extract are written there.
+    """
     exports = Path(tempfile.mkdtemp(dir=bench.scratch, prefix="exports-"))
     cmd = _traveltide("run", "--source", folder, "--exports", exports, *bench.pipeline_flags())
     m = run_measured(cmd=cmd, log=bench.logs / f"toolkit-{folder.name}-{run}.log", env=bench.env, cwd=bench.scratch)
     manifest = json.loads((exports / "manifest.json").read_text(encoding="utf-8"))
-    if keep_features:
-        _toolkit_features(hyper=exports / "traveltide.hyper").to_parquet(
-            bench.scratch / "toolkit_features.parquet", index=False
-        )
+    if features is not None:
+        _toolkit_features(hyper=exports / "traveltide.hyper").to_parquet(features, index=False)
     shutil.rmtree(exports)
     print(f"  toolkit {folder.name} run {run}: {m.seconds:.1f} s, {m.peak_rss_gib:.2f} GiB", flush=True)
     return m, manifest
@@ -506,7 +509,7 @@ def _growth(*, bench: Bench, scales: list[float], full: dict[str, Any], startup:
             m = full
         else:
             folder, _ = ensure_data(bench=bench, users=users)
-            m = _toolkit_summary(runs=[_toolkit_run(bench=bench, folder=folder, run="1", keep_features=False)], features=None)
+            m = _toolkit_summary(runs=[_toolkit_run(bench=bench, folder=folder, run="1", features=None)], features=None)
         series.append(
             {
                 "scale": scale,
