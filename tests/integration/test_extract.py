@@ -10,11 +10,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers.warehouse import make_warehouse
 from tableauhyperapi import Connection, CreateMode, HyperProcess, Telemetry
-from test_mart import make_warehouse
 
 from traveltide.contract.mart import TABLES
-from traveltide.extract import ExtractError, describe_extract, hyper_connection, write_extract
+from traveltide.extract import (
+    ExtractError,
+    describe_extract,
+    hyper_connection,
+    write_extract,
+)
 from traveltide.inspect_extract import inspect_text
 from traveltide.mart import MartError, build_mart
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_mart import make_warehouse
+from helpers.warehouse import make_warehouse
 
 from traveltide.contract.mart import TABLES
 from traveltide.dictionary import DICTIONARY_FILES, caption, write_dictionary, write_tds
 from traveltide.extract import describe_extract, write_extract
 from traveltide.mart import build_mart
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "tableau"
 
 

@@ -9,7 +9,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from httpserver import LocalHTTPServer
+from helpers.httpserver import LocalHTTPServer
 
 from traveltide.download import DownloadError, download
 from traveltide.hashing import file_sha256

@@ -5,13 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pytest
-
 import great_expectations as gx
+import pytest
 import sqlalchemy as sa  # noqa: E402
-from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine  # noqa: E402
+from great_expectations.execution_engine.sqlalchemy_execution_engine import (
+    SqlAlchemyExecutionEngine,  # noqa: E402
+)
 
-from traveltide.validation.gx_duckdb import add_duckdb_datasource, connection_string, install  # noqa: E402
+from traveltide.validation.gx_duckdb import (  # noqa: E402
+    add_duckdb_datasource,
+    connection_string,
+    install,
+)
 
 
 @pytest.fixture()

@@ -9,13 +9,12 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pandas as pd
 import pytest
-from reference import REFERENCE
+from helpers.bronze_builder import create_bronze, insert_rows
+from helpers.data import SILVER_SUBSET
 
-from bronze_builder import create_bronze, insert_rows
 from traveltide.contract import gold
 from traveltide.transform import TransformError, build_gold, build_silver
 
-KONSTANTIN = REFERENCE / "traveltide_real/KonstantinData+traveltide-engine/data/silver"
 START = date(2023, 1, 4)
 
 
@@ -266,7 +265,7 @@ def test_real_sessions_against_pandas(start, min_sessions):
         for table in ("users", "sessions", "flights", "hotels"):
             con.execute(
                 f"insert into bronze.{table} by name select * from read_parquet(?)",
-                [str(KONSTANTIN / f"{table}.parquet")],
+                [str(SILVER_SUBSET / f"{table}.parquet")],
             )
         build_silver(con=con)
         counts = build_gold(con=con, start_date=start, min_sessions=min_sessions)
@@ -275,10 +274,10 @@ def test_real_sessions_against_pandas(start, min_sessions):
             "sum(discount_usage_rate), sum(booked_trips), sum(hotel_trips) from gold.user_features"
         ).fetchone()
 
-    users = pd.read_parquet(KONSTANTIN / "users.parquet")
-    sessions = pd.read_parquet(KONSTANTIN / "sessions.parquet")
-    flights = pd.read_parquet(KONSTANTIN / "flights.parquet").drop_duplicates()
-    hotels = pd.read_parquet(KONSTANTIN / "hotels.parquet").drop_duplicates()
+    users = pd.read_parquet(SILVER_SUBSET / "users.parquet")
+    sessions = pd.read_parquet(SILVER_SUBSET / "sessions.parquet")
+    flights = pd.read_parquet(SILVER_SUBSET / "flights.parquet").drop_duplicates()
+    hotels = pd.read_parquet(SILVER_SUBSET / "hotels.parquet").drop_duplicates()
     window = sessions[sessions.user_id.isin(users.user_id) & (sessions.session_start >= pd.Timestamp(start))]
     per_user = window.groupby("user_id").size()
     cohort = per_user[per_user >= min_sessions].index

@@ -8,15 +8,13 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 import pytest
-from reference import REFERENCE as SHARED_REFERENCE
+from helpers.bronze_builder import create_bronze, insert_rows
+from helpers.data import COHORT_EXTRACT, SILVER_SUBSET
 
-from bronze_builder import create_bronze, insert_rows
 from traveltide.contract import silver
 from traveltide.transform import TransformError, build_silver
 
-REFERENCE = SHARED_REFERENCE / "traveltide_real"
-KOVALIVSKA_HOTELS = REFERENCE / "Kovalivska+Project-TravelTide" / "raw data" / "hotels.csv"
-KONSTANTIN = REFERENCE / "KonstantinData+traveltide-engine" / "data" / "silver"
+REAL_HOTELS = COHORT_EXTRACT / "hotels.csv"
 
 USERS = [
     # Last session day of known users is 2023-06-15 (session s-browse of user 1).
@@ -226,12 +224,12 @@ def test_bronze_table_off_contract_names_the_column(con):
 
 
 def test_real_hotels_against_pandas(con):
-    """13,772 real hotel rows: clean nights, brands and cities recomputed independently."""
+    """400 real hotel rows: clean nights, brands and cities recomputed independently."""
     create_bronze(con=con)
-    con.execute("insert into bronze.hotels by name select * from read_csv(?)", [str(KOVALIVSKA_HOTELS)])
+    con.execute("insert into bronze.hotels by name select * from read_csv(?)", [str(REAL_HOTELS)])
     build_silver(con=con)
 
-    df = pd.read_csv(KOVALIVSKA_HOTELS, parse_dates=["check_in_time", "check_out_time"])
+    df = pd.read_csv(REAL_HOTELS, parse_dates=["check_in_time", "check_out_time"])
     days = (df.check_out_time.dt.normalize() - df.check_in_time.dt.normalize()).dt.days
     late = (df.check_out_time.dt.hour * 60 + df.check_out_time.dt.minute) > 12 * 60
     clean = (days + late.astype(int)).clip(lower=0)
@@ -257,12 +255,12 @@ def test_real_sessions_flights_against_pandas(con):
     """Real sessions (2023-01-13..17), users and flights with exported duplicate trips."""
     create_bronze(con=con)
     for table in ("users", "sessions", "flights"):
-        con.execute(f"insert into bronze.{table} by name select * from read_parquet(?)", [str(KONSTANTIN / f"{table}.parquet")])
+        con.execute(f"insert into bronze.{table} by name select * from read_parquet(?)", [str(SILVER_SUBSET / f"{table}.parquet")])
     result = build_silver(con=con)
 
-    users = pd.read_parquet(KONSTANTIN / "users.parquet")
-    sessions = pd.read_parquet(KONSTANTIN / "sessions.parquet")
-    flights = pd.read_parquet(KONSTANTIN / "flights.parquet")
+    users = pd.read_parquet(SILVER_SUBSET / "users.parquet")
+    sessions = pd.read_parquet(SILVER_SUBSET / "sessions.parquet")
+    flights = pd.read_parquet(SILVER_SUBSET / "flights.parquet")
     known = sessions[sessions.user_id.isin(users.user_id)]
     assert result["sessions"] == {
         "rows": len(known),

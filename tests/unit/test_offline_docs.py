@@ -17,11 +17,15 @@ from urllib.parse import urlparse
 
 import duckdb
 import pytest
-from bronze_builder import create_bronze, insert_rows
+from helpers.bronze_builder import create_bronze, insert_rows
 
-from traveltide.validation.offline_docs import CDN_ASSETS, OfflineDocsError, localize_data_docs
+from traveltide.validation.offline_docs import (
+    CDN_ASSETS,
+    OfflineDocsError,
+    localize_data_docs,
+)
 
-ASSETS = Path(__file__).resolve().parents[1] / "traveltide" / "validation" / "docs_assets"
+ASSETS = Path(__file__).resolve().parents[2] / "traveltide" / "validation" / "docs_assets"
 GX_TEMPLATES = Path(pytest.importorskip("great_expectations").__file__).parent / "render" / "view" / "templates"
 CDN_HOSTS = ("unpkg.com", "cdnjs.cloudflare.com", "cdn.jsdelivr.net", "code.jquery.com", "bootstrapcdn.com")
 JQUERY = "https://code.jquery.com/jquery-3.7.1.min.js"

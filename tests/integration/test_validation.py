@@ -22,7 +22,11 @@ from traveltide.validation import (
     load_layer_suites,
     validate_layer,
 )
-from traveltide.validation.suites import DEFAULT_EXPECTATIONS_DIR, LAYERS, contract_tables
+from traveltide.validation.suites import (
+    DEFAULT_EXPECTATIONS_DIR,
+    LAYERS,
+    contract_tables,
+)
 
 HEX = "0123456789abcdef0123456789abcdef"
 

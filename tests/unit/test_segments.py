@@ -19,7 +19,13 @@ from sklearn.metrics import silhouette_score
 from traveltide import perks
 from traveltide.contract import gold
 from traveltide.contract.segments import PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
-from traveltide.segments import DEMOGRAPHIC_COLUMNS, FEATURES, SegmentationError, segment_users, silhouettes
+from traveltide.segments import (
+    DEMOGRAPHIC_COLUMNS,
+    FEATURES,
+    SegmentationError,
+    segment_users,
+    silhouettes,
+)
 
 COUNT_COLUMNS = (
     "total_sessions", "total_nights", "total_checked_bags", "booking_sessions",

@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
-from bronze_builder import create_bronze, insert_rows
+from helpers.bronze_builder import create_bronze, insert_rows
 
 from traveltide.contract.segments import PROFILE_FEATURES
 from traveltide.perks import DRIVER_FEATURES
@@ -66,9 +66,15 @@ _INVENTORY = """JSON.stringify({
 
 
 def chromium_binary() -> str:
+    """Chromium from the system's packages. A fresh machine may lack it: the browser tests are
+    then skipped, saying how to install it; under CI (``CI=true``, where ``.ci/run`` installs
+    it) a missing browser fails them."""
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        pytest.fail(f"headless Chromium is needed for the browser test and was not found on PATH; install it with: {INSTALL}")
+        message = f"headless Chromium is not on PATH, so the browser tests cannot run; install it with: {INSTALL}"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
     return found
 
 

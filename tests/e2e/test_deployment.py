@@ -10,7 +10,7 @@ from prefect.client.schemas.schedules import CronSchedule
 
 from flows.traveltide_flow import traveltide_mart
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_prefect_yaml_deploys_the_flow_daily() -> None:

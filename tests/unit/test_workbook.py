@@ -17,7 +17,7 @@ import pytest
 from traveltide.contract.mart import TABLES
 from traveltide.plots import PERK_COLORS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "tableau" / "starter_workbook.md"
 TDS = ROOT / "tableau" / "traveltide.tds"
 

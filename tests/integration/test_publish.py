@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from traveltide.publish import ExportsBusy, exports_lock, new_staging, publish_staging, remove_stale_staging
+from traveltide.publish import (
+    ExportsBusy,
+    exports_lock,
+    new_staging,
+    publish_staging,
+    remove_stale_staging,
+)
 
 
 def test_publish_moves_files_and_folders_and_removes_staging(tmp_path: Path) -> None:

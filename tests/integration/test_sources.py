@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from httpserver import LocalHTTPServer
+from helpers.httpserver import LocalHTTPServer
 
 from traveltide.contract.bronze import TABLES
 from traveltide.download import DownloadError

@@ -1,4 +1,4 @@
-"""The sample generator against SPEC §1 and the real rows in shared/reference/: formats,
+"""The sample generator against SPEC §1 and the real rows in tests/data/: formats,
 invariants, shares, determinism and the dirty-mode faults."""
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
-from reference import REFERENCE
+from helpers.data import COHORT_EXTRACT, DISTINCT_VALUES
 
 from traveltide.contract.bronze import TABLES, by_name
 from traveltide.sample import DIRTY_FAULTS_FILE, write_sample
 from traveltide.sample_model import simulate
-
 
 USERS = 4000
 SEED = 7
@@ -153,7 +152,7 @@ def test_value_formats(raw: dict) -> None:
 
 
 def test_hotel_brands_match_the_real_ones(raw: dict) -> None:
-    real = {r["hotel_name"].split("- ")[0][:-1] for r in _rows(REFERENCE / "traveltide_samples/export_format_hotels_300.csv")}
+    real = {r["hotel_name"].split("- ")[0][:-1] for r in _rows(COHORT_EXTRACT / "hotels.csv")}
     ours = {r["hotel_name"].split("- ")[0][:-1] for r in raw["hotels"]}
     assert len(real) == 20
     assert ours == real
@@ -162,8 +161,8 @@ def test_hotel_brands_match_the_real_ones(raw: dict) -> None:
 
 
 def test_airlines_airports_and_cities_are_real(raw: dict) -> None:
-    real_f = _rows(REFERENCE / "traveltide_real/ka-katrin+TravelTide_Clustering/flights_filtered.csv")
-    real_u = _rows(REFERENCE / "traveltide_real/FatemehData+Customer-Segmentation-at-TravelTide/users_data.csv")
+    real_f = _rows(DISTINCT_VALUES / "flights.csv")
+    real_u = _rows(DISTINCT_VALUES / "users.csv")
     assert {r["trip_airline"] for r in raw["flights"]} <= {r["trip_airline"] for r in real_f}
     assert {(r["destination"], r["destination_airport"]) for r in raw["flights"]} <= {
         (r["destination"], r["destination_airport"]) for r in real_f}
@@ -320,7 +319,7 @@ def test_flight_and_hotel_marginals(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_value_ranges_like_the_real_rows(con: duckdb.DuckDBPyConnection) -> None:
     real = duckdb.connect()
-    base = REFERENCE / "traveltide_real/Kovalivska+Project-TravelTide/raw data"
+    base = COHORT_EXTRACT
     real.read_csv(str(base / "flights.csv"), sample_size=-1).create("flights")
     real.read_csv(str(base / "hotels.csv"), sample_size=-1).create("hotels")
     q = """select quantile_cont(base_fare_usd, 0.5), max(seats), max(checked_bags),
