@@ -18,7 +18,8 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, time as clock
+from datetime import date
+from datetime import time as clock
 from pathlib import Path
 
 import numpy as np

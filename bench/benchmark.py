@@ -36,7 +36,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from bench.measure import MeasuredCommandError, Measurement, last_json_line, median_of, run_measured
+from bench.measure import (
+    MeasuredCommandError,
+    Measurement,
+    last_json_line,
+    median_of,
+    run_measured,
+)
 from traveltide.contract import bronze
 from traveltide.contract.gold import SPEC_FEATURES
 from traveltide.sample import generator_fingerprint

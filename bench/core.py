@@ -24,7 +24,7 @@ import duckdb
 from traveltide.bronze import load_bronze
 from traveltide.contract import bronze
 from traveltide.contract.gold import SPEC_FEATURES
-from traveltide.preload import CORE_MODULES, preload_modules
+from traveltide.runtime.preload import CORE_MODULES, preload_modules
 from traveltide.transform import build_gold, build_silver
 
 __all__ = ["run_core", "main"]
@@ -53,7 +53,7 @@ def run_core(*, db: Path, folder: Path, start_date: date, min_sessions: int, k: 
     step("bronze", lambda con: load_bronze(con=con, files=files))
     step("silver", lambda con: build_silver(con=con))
     step("gold", lambda con: build_gold(con=con, start_date=start_date, min_sessions=min_sessions))
-    from traveltide.segments import segment_users
+    from traveltide.segmentation import segment_users
 
     step("segment", lambda con: segment_users(con=con, k=k, k_min=2, k_max=8, seed=seed, plots_dir=None))
     segments = results["segment"].to_dict()

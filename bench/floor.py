@@ -28,7 +28,7 @@ _SQL = (Path(__file__).with_name("floor.sql")).read_text(encoding="utf-8")
 def load_floor(*, con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, dict[str, float]]:
     """CREATE TABLE <table> AS read_csv(...) for each bronze table; rows and seconds per table."""
     out = {}
-    con.execute("set preserve_insertion_order = false")  # as load_bronze loads (traveltide/bronze.py)
+    con.execute("set preserve_insertion_order = false")  # as load_bronze loads (traveltide/bronze/)
     for table in bronze.TABLES:
         t0 = time.perf_counter()
         params = {"path": str(folder / f"{table.name}.csv"), "columns": {c.name: c.type for c in table.columns}}

@@ -86,7 +86,7 @@ def _run_step(name: str, *, source: Path, db: Path, docs: Path, expectations: Pa
         with duckdb.connect(str(db)) as con:
             return build_gold(con=con, start_date=date(2023, 1, 4), min_sessions=7)
     if name == "segment":
-        from traveltide.segments import segment_users
+        from traveltide.segmentation import segment_users
 
         with duckdb.connect(str(db)) as con:
             return segment_users(con=con, k=4, k_min=2, k_max=8, seed=42, plots_dir=None).to_dict()["k"]
@@ -96,7 +96,7 @@ def _run_step(name: str, *, source: Path, db: Path, docs: Path, expectations: Pa
         with duckdb.connect(str(db)) as con:
             return build_mart(con=con)
     if name.startswith("validate_"):
-        from traveltide.validation import validate_layer
+        from traveltide.quality import validate_layer
 
         layer = name.removeprefix("validate_")
         extra = {"expectations_dir": expectations} if expectations else {}

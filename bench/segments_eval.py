@@ -6,7 +6,7 @@ Usage (from the repo root; samples and gold databases are cached under ``--cache
     .venv/bin/python bench/segments_eval.py --sample 50000:1 --k 4 --designs shipped
 
 Each design is a set of clustering inputs plus a transformation. It is run through the real
-:func:`traveltide.segments.segment_users` (k-means, perk assignment, names, reasons) with the
+:func:`traveltide.segmentation.segment_users` (k-means, perk assignment, names, reasons) with the
 module's inputs and scaling swapped in for the duration of the run, on an in-memory copy of
 ``gold.user_features``; ``shipped`` is the module as it is, untouched.
 
@@ -29,9 +29,10 @@ from unittest import mock
 import duckdb
 import numpy as np
 
-from traveltide import perks, segments
+from traveltide import segmentation as segments
 from traveltide.bronze import load_bronze
 from traveltide.sample import write_sample
+from traveltide.segmentation import perks
 from traveltide.transform import build_gold, build_silver
 
 MIN_SHARE = 0.05

@@ -21,11 +21,11 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from traveltide import __version__, pipeline
-from traveltide.download import DownloadError
-from traveltide.publish import exports_lock
+from traveltide.publish.staging import exports_lock
+from traveltide.quality import ValidationFailed
+from traveltide.runtime.preload import RUN_MODULES, preload_modules
 from traveltide.settings import Settings, load_settings
-from traveltide.validation import ValidationFailed
-from traveltide.preload import RUN_MODULES, preload_modules
+from traveltide.sources.download import DownloadError
 
 __all__ = ["traveltide_mart", "run_flow", "serve", "RunResult"]
 

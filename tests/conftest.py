@@ -15,7 +15,7 @@ os.environ.pop("TRAVELTIDE_CONFIG", None)
 for key in [k for k in os.environ if k.startswith("TRAVELTIDE_")]:
     os.environ.pop(key)
 
-from traveltide.quiet import configure_environment  # noqa: E402
+from traveltide.runtime.environment import configure_environment  # noqa: E402
 
 configure_environment(project_dir=_HOME)
 

@@ -66,7 +66,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - Settings imported lazily
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 success, 1 failed run, 2 bad usage or settings)."""
     args = _parser().parse_args(argv)
-    from traveltide.quiet import configure_environment
+    from traveltide.runtime.environment import configure_environment
 
     configure_environment()
     from traveltide.settings import SettingsError
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{table:<9} {path}")
             return 0
         if args.command == "inspect":
-            from traveltide.inspect_extract import inspect_text
+            from traveltide.publish.inspect import inspect_text
 
             print(inspect_text(path=args.path))
             return 0
@@ -90,11 +90,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             serve(settings=settings, cron=args.cron)
             return 0
-        from traveltide.prefect_server import start_temporary_server
+        from traveltide.runtime.prefect_server import start_temporary_server
 
         wait_ready = start_temporary_server(prefect_home=Path(os.environ["PREFECT_HOME"]))
         # While the server boots: the libraries of the later steps, then Prefect and the flow.
-        from traveltide.preload import RUN_MODULES, preload_modules
+        from traveltide.runtime.preload import RUN_MODULES, preload_modules
 
         preload_modules(names=RUN_MODULES)
         from flows.traveltide_flow import run_flow

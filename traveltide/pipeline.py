@@ -76,7 +76,7 @@ def _pid_alive(pid: int) -> bool:
 
 def prepare_run(*, settings: Settings) -> RunPaths:
     """Create the run's folders; clear what dead runs left behind (call under the exports lock)."""
-    from traveltide.publish import new_staging, remove_stale_staging
+    from traveltide.publish.staging import new_staging, remove_stale_staging
 
     exports = settings.exports.resolve()
     remove_stale_staging(exports=exports)
@@ -95,7 +95,7 @@ def prepare_run(*, settings: Settings) -> RunPaths:
 
 
 def _connect(paths: RunPaths) -> duckdb.DuckDBPyConnection:
-    from traveltide.database import connect
+    from traveltide.runtime.database import connect
 
     return connect(path=paths.db)
 
@@ -142,7 +142,7 @@ def step_validate(*, paths: RunPaths, layer: str) -> dict[str, Any]:
 
     The results are stored for Data Docs; :func:`step_data_docs` renders them all once.
     """
-    from traveltide.validation import validate_layer
+    from traveltide.quality import validate_layer
 
     result = validate_layer(
         db_path=paths.db, layer=layer, docs_dir=_docs_dir(paths), run_id=paths.run_id, build_docs=False
@@ -156,7 +156,7 @@ def step_validate(*, paths: RunPaths, layer: str) -> dict[str, Any]:
 
 def step_data_docs(*, paths: RunPaths) -> str:
     """Render the Data Docs of every layer validated in this run (into the staging folder)."""
-    from traveltide.validation import build_data_docs
+    from traveltide.quality import build_data_docs
 
     return str(build_data_docs(docs_dir=_docs_dir(paths)))
 
@@ -198,7 +198,7 @@ def step_gold(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
 
 def step_segment(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
     """Cluster the cohort and give each segment its perk (the pictures: :func:`step_segment_diagnostics`)."""
-    from traveltide.segments import segment_users
+    from traveltide.segmentation import segment_users
 
     with _connect(paths) as con:
         result = segment_users(
@@ -213,7 +213,7 @@ def step_segment_diagnostics(*, settings: Settings, paths: RunPaths, segments: d
     ``segments`` is :func:`step_segment`'s result; the flow runs this in the background and
     adds what it returns to the manifest's segments.
     """
-    from traveltide.segments import KCandidate, draw_diagnostics
+    from traveltide.segmentation import KCandidate, draw_diagnostics
 
     with _connect(paths) as con:
         found = draw_diagnostics(
@@ -243,7 +243,7 @@ def step_export_parquet(*, paths: RunPaths) -> dict[str, Any]:
     The flow runs this in the background once the segments are built: it is DuckDB work on
     both cores, while the steps after it (validation, the extract) mostly use one.
     """
-    from traveltide.parquet_export import export_parquet
+    from traveltide.publish.parquet import export_parquet
 
     with _connect(paths) as con:
         return export_parquet(con=con, out_dir=paths.staging)
@@ -251,8 +251,8 @@ def step_export_parquet(*, paths: RunPaths) -> dict[str, Any]:
 
 def step_extract(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
     """Write and verify the .hyper extract in the staging folder, the dictionary and the .tds."""
-    from traveltide.dictionary import write_dictionary, write_tds
-    from traveltide.extract import write_extract
+    from traveltide.publish.dictionary import write_dictionary, write_tds
+    from traveltide.publish.extract import write_extract
 
     hyper = paths.staging / EXTRACT_NAME
     with _connect(paths) as con:
@@ -270,9 +270,9 @@ def step_extract(*, settings: Settings, paths: RunPaths) -> dict[str, Any]:
 
 def step_publish(*, paths: RunPaths, manifest: dict[str, Any]) -> list[str]:
     """Write the report and the manifest, then move everything into the exports folder, the extract last."""
-    from traveltide.manifest import write_manifest
-    from traveltide.publish import publish_staging
-    from traveltide.report import write_report
+    from traveltide.publish.manifest import write_manifest
+    from traveltide.publish.report import write_report
+    from traveltide.publish.staging import publish_staging
 
     write_report(db_path=paths.db, manifest=manifest, out_dir=paths.staging / "report")
     write_manifest(manifest=manifest, path=paths.staging / MANIFEST_NAME, staging=paths.staging)
@@ -287,7 +287,7 @@ def discard_run(*, paths: RunPaths) -> None:
     The previous extract and manifest stay untouched; the run's DuckDB file stays in the
     cache for debugging until the next run.
     """
-    from traveltide.publish import publish_staging
+    from traveltide.publish.staging import publish_staging
 
     docs = _docs_dir(paths)
     try:

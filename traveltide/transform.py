@@ -9,15 +9,14 @@ because the contract also feeds the GX suites, the Hyper keys and the data dicti
 from __future__ import annotations
 
 import re
-from itertools import zip_longest
 from datetime import date
 from importlib.resources import files
+from itertools import zip_longest
 from typing import Any
 
 import duckdb
 
-from traveltide.contract import Table
-from traveltide.contract import bronze, gold, silver
+from traveltide.contract import Table, bronze, gold, silver
 
 __all__ = ["TransformError", "build_silver", "build_gold"]
 

@@ -1,7 +1,7 @@
 """The run report and the Data Docs, opened in headless Chromium as a reviewer would.
 
 A small real run is built (bronze rows validated by Great Expectations into Data Docs,
-synthetic user features segmented by ``traveltide.segments`` with its diagnostic plots,
+synthetic user features segmented by ``traveltide.segmentation`` with its diagnostic plots,
 then the report), laid out like a published exports folder. Each page is loaded from a
 file:// URL through the DevTools protocol over a pipe (no port, no extra dependency);
 the test fails on console errors, broken images, links to missing files inside the
@@ -32,8 +32,8 @@ import pytest
 from helpers.bronze_builder import create_bronze, insert_rows
 
 from traveltide.contract.segments import PROFILE_FEATURES
-from traveltide.perks import DRIVER_FEATURES
-from traveltide.report import write_report
+from traveltide.publish.report import write_report
+from traveltide.segmentation.perks import DRIVER_FEATURES
 
 pytestmark = pytest.mark.browser
 
@@ -253,8 +253,8 @@ def _synthetic_features(rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 def build_exports(root: Path) -> tuple[Path, Path]:
     """A run's exports folder with data_docs/ (bronze validated), plots/ and report/; returns (exports, db)."""
-    from traveltide.segments import segment_users
-    from traveltide.validation import validate_layer
+    from traveltide.quality import validate_layer
+    from traveltide.segmentation import segment_users
 
     exports, db = root / "exports", root / "run.duckdb"
     exports.mkdir()

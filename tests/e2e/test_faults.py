@@ -22,9 +22,9 @@ import pytest
 from flows.traveltide_flow import traveltide_mart
 from traveltide.bronze import BronzeError
 from traveltide.pipeline import DiskFullError
-from traveltide.publish import ExportsBusy
+from traveltide.publish.staging import ExportsBusy
+from traveltide.quality import ValidationFailed
 from traveltide.sources import SourceError
-from traveltide.validation import ValidationFailed
 
 pytestmark = pytest.mark.slow
 
@@ -237,7 +237,7 @@ def test_dirty_sample_in_awkward_paths_runs_end_to_end(harness, tmp_path) -> Non
 def test_concurrent_run_is_refused_and_changes_nothing(harness, sample_dir, previous, tmp_path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c", (
-            "import sys; from pathlib import Path; from traveltide.publish import exports_lock\n"
+            "import sys; from pathlib import Path; from traveltide.publish.staging import exports_lock\n"
             f"with exports_lock(exports=Path({str(previous)!r})):\n"
             "    print('locked', flush=True); sys.stdin.readline()\n"
         )],

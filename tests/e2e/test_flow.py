@@ -19,7 +19,7 @@ from tableauhyperapi import Connection, HyperProcess, Telemetry
 
 from flows.traveltide_flow import traveltide_mart
 from traveltide.pipeline import EmptyCohortError
-from traveltide.validation import ValidationFailed
+from traveltide.quality import ValidationFailed
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from helpers.httpserver import LocalHTTPServer
 
-from traveltide.download import DownloadError, download
-from traveltide.hashing import file_sha256
+from traveltide.sources.download import DownloadError, download
+from traveltide.sources.hashing import file_sha256
 
 USERS_COLUMNS = (
     "user_id", "birthdate", "gender", "married", "has_children", "home_country",

@@ -14,14 +14,14 @@ from helpers.warehouse import make_warehouse
 from tableauhyperapi import Connection, CreateMode, HyperProcess, Telemetry
 
 from traveltide.contract.mart import TABLES
-from traveltide.extract import (
+from traveltide.mart import MartError, build_mart
+from traveltide.publish.extract import (
     ExtractError,
     describe_extract,
     hyper_connection,
     write_extract,
 )
-from traveltide.inspect_extract import inspect_text
-from traveltide.mart import MartError, build_mart
+from traveltide.publish.inspect import inspect_text
 
 
 def _hyperd_children() -> list[int]:

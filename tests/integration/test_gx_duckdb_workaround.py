@@ -12,7 +12,7 @@ from great_expectations.execution_engine.sqlalchemy_execution_engine import (
     SqlAlchemyExecutionEngine,  # noqa: E402
 )
 
-from traveltide.validation.gx_duckdb import (  # noqa: E402
+from traveltide.quality.gx_duckdb import (  # noqa: E402
     add_duckdb_datasource,
     connection_string,
     install,
@@ -91,8 +91,8 @@ def test_sql_expectation_runs_its_query_once_and_counts_every_row(db: Path) -> N
 
 
 def test_a_step_can_read_while_great_expectations_validates(db: Path) -> None:
-    """The run's own connections share duckdb-engine's configuration (traveltide.database)."""
-    from traveltide.database import connect
+    """The run's own connections share duckdb-engine's configuration (traveltide.runtime.database)."""
+    from traveltide.runtime.database import connect
 
     step = connect(path=db)  # e.g. the background Parquet export, still open
     context = gx.get_context(mode="ephemeral")

@@ -14,7 +14,7 @@ import pytest
 _CHILD = """
 import json, os, sys, urllib.request
 from pathlib import Path
-from traveltide.prefect_server import start_temporary_server
+from traveltide.runtime.prefect_server import start_temporary_server
 wait_ready = start_temporary_server(prefect_home=Path(sys.argv[1]))
 wait_ready()
 url = os.environ["PREFECT_API_URL"]
@@ -47,7 +47,7 @@ def test_server_answers_while_the_process_lives_and_stops_with_it(tmp_path: Path
 
 def test_an_operators_api_url_is_used_as_is(tmp_path: Path) -> None:
     code = (
-        "import os; from pathlib import Path; from traveltide.prefect_server import start_temporary_server\n"
+        "import os; from pathlib import Path; from traveltide.runtime.prefect_server import start_temporary_server\n"
         "start_temporary_server(prefect_home=Path('prefect'))(); print(os.environ['PREFECT_API_URL'])"
     )
     environ = {**os.environ, "PREFECT_API_URL": "http://prefect.example.invalid/api"}

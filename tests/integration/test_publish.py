@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from traveltide.publish import (
+from traveltide.publish.staging import (
     ExportsBusy,
     exports_lock,
     new_staging,
@@ -56,7 +56,7 @@ def test_second_run_on_same_exports_is_refused_clearly(tmp_path: Path) -> None:
                 f"""
                 import sys, time
                 from pathlib import Path
-                from traveltide.publish import exports_lock
+                from traveltide.publish.staging import exports_lock
                 with exports_lock(exports=Path({str(tmp_path)!r})):
                     print("locked", flush=True)
                     sys.stdin.readline()

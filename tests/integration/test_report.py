@@ -31,9 +31,9 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 
+from traveltide.charts import PERK_COLORS
 from traveltide.contract.segments import PERK_NAMES, PROFILE_FEATURES, SCORE_COLUMNS
-from traveltide.plots import PERK_COLORS
-from traveltide.report import ReportError, write_report
+from traveltide.publish.report import ReportError, write_report
 
 BAG, CANCEL, DISCOUNT, HOTEL = PERK_NAMES
 SEGMENTS = (

@@ -10,10 +10,10 @@ import pytest
 from helpers.httpserver import LocalHTTPServer
 
 from traveltide.contract.bronze import TABLES
-from traveltide.download import DownloadError
 from traveltide.sample import generator_fingerprint
 from traveltide.settings import Settings
 from traveltide.sources import SourceError, fetch_sources
+from traveltide.sources.download import DownloadError
 
 CONTENT = {
     t.name: (",".join(t.column_names) + "\n" + ",".join("1" for _ in t.columns) + "\n").encode() for t in TABLES

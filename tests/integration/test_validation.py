@@ -11,9 +11,7 @@ import duckdb
 import pytest
 
 from traveltide.contract import bronze
-from traveltide.database import connect
-from traveltide.transform import build_silver
-from traveltide.validation import (
+from traveltide.quality import (
     LayerValidation,
     SuiteError,
     ValidationFailed,
@@ -22,11 +20,13 @@ from traveltide.validation import (
     load_layer_suites,
     validate_layer,
 )
-from traveltide.validation.suites import (
+from traveltide.quality.suites import (
     DEFAULT_EXPECTATIONS_DIR,
     LAYERS,
     contract_tables,
 )
+from traveltide.runtime.database import connect
+from traveltide.transform import build_silver
 
 HEX = "0123456789abcdef0123456789abcdef"
 
@@ -263,7 +263,7 @@ def test_suite_without_severity_is_rejected(tmp_path: Path) -> None:
 
 
 def test_importing_the_package_does_not_import_great_expectations() -> None:
-    code = "import sys, traveltide.validation; sys.exit('great_expectations' in sys.modules)"
+    code = "import sys, traveltide.quality; sys.exit('great_expectations' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 

@@ -12,9 +12,14 @@ import pytest
 from helpers.warehouse import make_warehouse
 
 from traveltide.contract.mart import TABLES
-from traveltide.dictionary import DICTIONARY_FILES, caption, write_dictionary, write_tds
-from traveltide.extract import describe_extract, write_extract
 from traveltide.mart import build_mart
+from traveltide.publish.dictionary import (
+    DICTIONARY_FILES,
+    caption,
+    write_dictionary,
+    write_tds,
+)
+from traveltide.publish.extract import describe_extract, write_extract
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "tableau"
@@ -38,7 +43,7 @@ def test_committed_files_are_up_to_date(tmp_path):
     for name in (*DICTIONARY_FILES, "traveltide.tds"):
         fresh = (tmp_path / name).read_text(encoding="utf-8")
         committed = (COMMITTED / name).read_text(encoding="utf-8")
-        assert fresh == committed, f"tableau/{name} is stale: run `python -m traveltide.dictionary`"
+        assert fresh == committed, f"tableau/{name} is stale: run `python -m traveltide.publish.dictionary`"
 
 
 def test_dictionary_lists_every_column_of_the_contract(tmp_path):

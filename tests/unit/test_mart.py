@@ -142,7 +142,7 @@ def test_session_timestamps_survive(con):
 
 
 def test_export_parquet_writes_every_silver_and_gold_table(con, tmp_path):
-    from traveltide.parquet_export import export_parquet
+    from traveltide.publish.parquet import export_parquet
 
     result = export_parquet(con=con, out_dir=tmp_path)
     assert {layer: {t: v["rows"] for t, v in tables.items()} for layer, tables in result.items()} == {
@@ -159,7 +159,7 @@ def test_export_parquet_writes_every_silver_and_gold_table(con, tmp_path):
 
 def test_export_parquet_writes_no_bloom_filters(con, tmp_path):
     """DuckDB adds one per dictionary-encoded column by default: 18 % of the export's CPU at full scale."""
-    from traveltide.parquet_export import export_parquet
+    from traveltide.publish.parquet import export_parquet
 
     # Enough repeated values that DuckDB dictionary-encodes columns (it does not for 3 rows).
     con.execute("insert into silver.users select users.* from silver.users, range(100)")
@@ -173,7 +173,7 @@ def test_export_parquet_writes_no_bloom_filters(con, tmp_path):
 
 
 def test_export_parquet_refuses_an_unbuilt_layer(tmp_path):
-    from traveltide.parquet_export import export_parquet
+    from traveltide.publish.parquet import export_parquet
 
     with pytest.raises(ValueError, match=r"schema 'silver' has no tables to export; build the silver layer"):
         export_parquet(con=duckdb.connect(), out_dir=tmp_path)

@@ -19,13 +19,13 @@ import duckdb
 import pytest
 from helpers.bronze_builder import create_bronze, insert_rows
 
-from traveltide.validation.offline_docs import (
+from traveltide.quality.offline_docs import (
     CDN_ASSETS,
     OfflineDocsError,
     localize_data_docs,
 )
 
-ASSETS = Path(__file__).resolve().parents[2] / "traveltide" / "validation" / "docs_assets"
+ASSETS = Path(__file__).resolve().parents[2] / "traveltide" / "quality" / "docs_assets"
 GX_TEMPLATES = Path(pytest.importorskip("great_expectations").__file__).parent / "render" / "view" / "templates"
 CDN_HOSTS = ("unpkg.com", "cdnjs.cloudflare.com", "cdn.jsdelivr.net", "code.jquery.com", "bootstrapcdn.com")
 JQUERY = "https://code.jquery.com/jquery-3.7.1.min.js"
@@ -71,7 +71,7 @@ def refs(page: Path) -> Refs:
 @pytest.fixture(scope="module")
 def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Data Docs of one bronze validation run (index, 4 suite pages, 4 result pages), as the pipeline builds them."""
-    from traveltide.validation import validate_layer
+    from traveltide.quality import validate_layer
 
     root = tmp_path_factory.mktemp("offline")
     db = root / "run.duckdb"

@@ -18,7 +18,7 @@ from helpers.data import COHORT_EXTRACT, DISTINCT_VALUES
 
 from traveltide.contract.bronze import TABLES, by_name
 from traveltide.sample import DIRTY_FAULTS_FILE, write_sample
-from traveltide.sample_model import simulate
+from traveltide.sample.model import simulate
 
 USERS = 4000
 SEED = 7

@@ -16,13 +16,13 @@ import numpy as np
 import pytest
 from sklearn.metrics import silhouette_score
 
-from traveltide import perks
 from traveltide.contract import gold
 from traveltide.contract.segments import PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
-from traveltide.segments import (
+from traveltide.segmentation import (
     DEMOGRAPHIC_COLUMNS,
     FEATURES,
     SegmentationError,
+    perks,
     segment_users,
     silhouettes,
 )

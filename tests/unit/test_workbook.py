@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from traveltide.charts import PERK_COLORS
 from traveltide.contract.mart import TABLES
-from traveltide.plots import PERK_COLORS
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "tableau" / "starter_workbook.md"

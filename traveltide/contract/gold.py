@@ -10,8 +10,7 @@ over trips count only booked, not cancelled trips ("kept trips").
 
 from __future__ import annotations
 
-from traveltide.contract import Column, ForeignKey, Table
-from traveltide.contract import silver
+from traveltide.contract import Column, ForeignKey, Table, silver
 
 __all__ = ["TABLES", "COHORT", "SESSIONS", "TRIPS", "USER_FEATURES", "FEATURE_COLUMNS", "SPEC_FEATURES", "by_name"]
 

@@ -1,8 +1,8 @@
 """Mart: the Tableau star schema (SPEC §4), one fact table and four dimensions.
 
 These definitions are the extract's contract: ``traveltide.mart`` checks the built DuckDB
-tables against them, ``traveltide.extract`` declares their keys to Hyper and checks the
-written file, and ``traveltide.dictionary`` turns them into the analysts' data dictionary
+tables against them, ``traveltide.publish.extract`` declares their keys to Hyper and checks the
+written file, and ``traveltide.publish.dictionary`` turns them into the analysts' data dictionary
 and the Tableau data source. Types are the DuckDB types of the mart tables; each maps to
 one Tableau-friendly Hyper type (no 128-bit decimals: money and rates are DOUBLE).
 

@@ -32,7 +32,7 @@ SPEC_FEATURES: tuple[str, ...] = gold.SPEC_FEATURES
 
 # The model's inputs: the perk driver features, behaviour only (no demographics, rooms or
 # seats; no total_sessions or total_base_fare, which measure activity and price, not what a
-# perk rewards). traveltide.segments explains the choice; every name is a column of
+# perk rewards). traveltide.segmentation explains the choice; every name is a column of
 # gold.user_features (its meaning is defined there).
 CLUSTER_FEATURES: tuple[str, ...] = (
     "total_checked_bags",

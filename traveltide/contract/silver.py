@@ -7,8 +7,7 @@ renamed ``nights_reported`` because silver recomputes ``nights``.
 
 from __future__ import annotations
 
-from traveltide.contract import Column, ForeignKey, Table
-from traveltide.contract import bronze
+from traveltide.contract import Column, ForeignKey, Table, bronze
 
 __all__ = [
     "TABLES",

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 __all__ = ["RUN_MODULES", "CORE_MODULES", "preload_modules"]
 
 # In the order the run needs them: validation of bronze first, segmentation after gold.
-CORE_MODULES: tuple[str, ...] = ("traveltide.segments",)
-RUN_MODULES: tuple[str, ...] = ("great_expectations", *CORE_MODULES, "traveltide.plots", "traveltide.report_charts")
+CORE_MODULES: tuple[str, ...] = ("traveltide.segmentation",)
+RUN_MODULES: tuple[str, ...] = ("great_expectations", *CORE_MODULES, "traveltide.charts", "traveltide.charts")
 
 
 def _import_all(names: Sequence[str]) -> None:

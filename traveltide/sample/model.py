@@ -51,7 +51,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from traveltide.sample_catalog import AIRLINES, DESTINATIONS, HOME_AIRPORTS, HOTEL_BRANDS, SESSION_HOURS
+from traveltide.sample.catalog import (
+    AIRLINES,
+    DESTINATIONS,
+    HOME_AIRPORTS,
+    HOTEL_BRANDS,
+    SESSION_HOURS,
+)
 
 __all__ = ["SampleArrays", "simulate", "EXPORT_END"]
 

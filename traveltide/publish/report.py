@@ -19,14 +19,19 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from traveltide.contract.segments import CLUSTER_FEATURES, PERK_NAMES, PROFILE_FEATURES, SCORE_COLUMNS
-from traveltide.plots import PERK_COLORS
-from traveltide.report_charts import (
+from traveltide.charts import (
     FEATURE_LABELS,
+    PERK_COLORS,
     plot_funnel,
     plot_perk_fit,
     plot_segment_profiles,
     plot_segment_sizes,
+)
+from traveltide.contract.segments import (
+    CLUSTER_FEATURES,
+    PERK_NAMES,
+    PROFILE_FEATURES,
+    SCORE_COLUMNS,
 )
 
 __all__ = ["ReportError", "write_report", "CLOSE_POINTS"]
@@ -233,7 +238,7 @@ def _when(stamp: str | None) -> str:
 
 
 def _k_story(seg: dict[str, Any], *, k: int, settings: dict[str, Any]) -> dict[str, Any]:
-    """How k was chosen, in words, from what the segmentation recorded (``traveltide.segments``)."""
+    """How k was chosen, in words, from what the segmentation recorded (``traveltide.segmentation``)."""
     how = seg.get("k_selection") or seg.get("k_choice")
     candidates = [c for c in seg.get("candidates") or [] if isinstance(c, dict) and "k" in c]
     tried = sorted(int(c["k"]) for c in candidates)
@@ -287,7 +292,7 @@ def _copy_recorded(seg: dict[str, Any], *, kind: str, plots_dir: Path, target: P
 def _quality(validation: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per layer and suite: expectations passed, warned and failed (critical).
 
-    Reads the per-expectation outcomes of ``traveltide.validation``'s layer summary; a
+    Reads the per-expectation outcomes of ``traveltide.quality``'s layer summary; a
     layer without outcomes is shown from its totals.
     """
     rows = []
@@ -360,7 +365,7 @@ def _source(manifest: dict[str, Any]) -> dict[str, Any]:
 
 def _template() -> jinja2.Template:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("traveltide", "templates"),
+        loader=jinja2.PackageLoader("traveltide.publish", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

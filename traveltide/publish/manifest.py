@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from traveltide.hashing import files_sha256
+from traveltide.sources.hashing import files_sha256
 
 __all__ = ["write_manifest", "read_manifest"]
 

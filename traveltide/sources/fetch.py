@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from traveltide.contract.bronze import TABLES
-from traveltide.download import download
-from traveltide.hashing import files_sha256
 from traveltide.settings import Settings
+from traveltide.sources.download import download
+from traveltide.sources.hashing import files_sha256
 
 __all__ = ["SourceError", "SourceFile", "fetch_sources"]
 

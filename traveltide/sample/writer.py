@@ -1,7 +1,7 @@
 """The built-in TravelTide sample: four bronze CSVs that look and behave like the real exports,
 so the pipeline, its tests and analysts can run without the network.
 
-The behaviour (and every figure it was fitted to) lives in :mod:`traveltide.sample_model`;
+The behaviour (and every figure it was fitted to) lives in :mod:`traveltide.sample.model`;
 this module formats the columns like the real Postgres-client exports (true/false, timestamps
 with six fraction digits, NULL as an empty field, unquoted) and, with ``dirty=True``, adds the
 faults real exports have, listed in ``dirty_faults.json`` next to the CSVs.
@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from traveltide.contract.bronze import FLIGHTS, HOTELS, SESSIONS, TABLES, USERS
-from traveltide.sample_model import SampleArrays, simulate
+from traveltide.sample.model import SampleArrays, simulate
 
 __all__ = ["write_sample", "generator_fingerprint", "DIRTY_FAULTS_FILE"]
 
@@ -36,8 +36,8 @@ def generator_fingerprint() -> str:
     from importlib.resources import files
 
     h = hashlib.sha256()
-    for module in ("sample.py", "sample_model.py", "sample_catalog.py"):
-        h.update((files("traveltide") / module).read_bytes())
+    for module in ("writer.py", "model.py", "catalog.py"):
+        h.update((files("traveltide.sample") / module).read_bytes())
     return h.hexdigest()[:10]
 
 

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from traveltide.extract import ExtractDescription, describe_extract
-from traveltide.hashing import file_sha256
+from traveltide.publish.extract import ExtractDescription, describe_extract
+from traveltide.sources.hashing import file_sha256
 
 __all__ = ["MANIFEST_NAME", "inspect_text", "format_description", "manifest_summary"]
 

@@ -19,7 +19,7 @@ Two gaps between GX's SQLAlchemy engine and duckdb-engine 0.17, and one cost, al
    validation of a layer, when the data does not change): the full-scale suites send a third
    fewer table scans.
 
-``tests/test_gx_duckdb_workaround.py`` fails once either gap is closed upstream.
+``tests/integration/test_gx_duckdb_workaround.py`` fails once either gap is closed upstream.
 """
 
 from __future__ import annotations

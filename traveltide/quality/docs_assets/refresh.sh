@@ -1,9 +1,9 @@
 #!/bin/sh
 # Re-vendor the files Great Expectations' Data Docs load from CDNs, from the npm registry.
-# Run from the repository root: sh traveltide/validation/docs_assets/refresh.sh
+# Run from the repository root: sh traveltide/quality/docs_assets/refresh.sh
 # Versions are the ones GX 1.24 references; vega/vega-lite/vega-embed are the newest 5.x/5.x/6.x
 # when last refreshed (the CDN URLs say only @5/@6). Change a version here, then update
-# CDN_ASSETS in traveltide/validation/offline_docs.py and the table in README.md.
+# CDN_ASSETS in traveltide/quality/offline_docs.py and the table in README.md.
 set -eu
 dest="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d)"

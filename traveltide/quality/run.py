@@ -12,9 +12,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from traveltide.database import connect
-from traveltide.validation.suites import DEFAULT_EXPECTATIONS_DIR, LAYERS, Layer, Suite, load_layer_suites
-from traveltide.validation.summary import ExpectationOutcome, LayerValidation
+from traveltide.quality.suites import (
+    DEFAULT_EXPECTATIONS_DIR,
+    LAYERS,
+    Layer,
+    Suite,
+    load_layer_suites,
+)
+from traveltide.quality.summary import ExpectationOutcome, LayerValidation
+from traveltide.runtime.database import connect
 
 __all__ = ["validate_layer", "build_data_docs", "ValidationSetupError", "SITE_NAME", "SAMPLE_SIZE"]
 
@@ -55,9 +61,11 @@ def validate_layer(
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
 
-    from traveltide.validation.gx_duckdb import add_duckdb_datasource
+    from traveltide.quality.gx_duckdb import add_duckdb_datasource
 
     context = gx.get_context(mode="ephemeral", project_config=_project_config(docs_dir=docs_dir))
     datasource = add_duckdb_datasource(context=context, name=f"traveltide_{layer}", db_path=Path(db_path), schema=layer)
@@ -133,7 +141,7 @@ def build_data_docs(*, docs_dir: Path, expectations_dir: Path = DEFAULT_EXPECTAT
 
 def _build(*, context: Any, docs_dir: Path, resources: list[Any] | None) -> None:
     """Render the pages of ``resources`` (None: everything stored) and the index, readable offline."""
-    from traveltide.validation.offline_docs import localize_data_docs
+    from traveltide.quality.offline_docs import localize_data_docs
 
     context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=resources)
     localize_data_docs(docs_dir=docs_dir)  # the pages load their CSS/JS from CDNs: vendored copies instead

@@ -4,9 +4,13 @@ lives (DuckDB), summarised for the terminal and the manifest, with Data Docs per
 Importing this package does not import Great Expectations (3.5 s); :func:`validate_layer` does.
 """
 
-from traveltide.validation.run import ValidationSetupError, build_data_docs, validate_layer
-from traveltide.validation.suites import Suite, SuiteError, load_layer_suites
-from traveltide.validation.summary import ExpectationOutcome, LayerValidation, ValidationFailed
+from traveltide.quality.run import ValidationSetupError, build_data_docs, validate_layer
+from traveltide.quality.suites import Suite, SuiteError, load_layer_suites
+from traveltide.quality.summary import (
+    ExpectationOutcome,
+    LayerValidation,
+    ValidationFailed,
+)
 
 __all__ = [
     "validate_layer",

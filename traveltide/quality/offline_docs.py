@@ -90,7 +90,7 @@ def localize_data_docs(*, docs_dir: Path) -> int:
     before changing any page, so a GX upgrade that adds an asset cannot ship broken docs.
     """
     docs_dir = Path(docs_dir).resolve()
-    assets = files("traveltide.validation") / "docs_assets"
+    assets = files("traveltide.quality") / "docs_assets"
     vendor = docs_dir / VENDOR_DIR
     rewritten: dict[Path, str] = {}
     problems: list[str] = []
@@ -106,8 +106,8 @@ def localize_data_docs(*, docs_dir: Path) -> int:
         listed = "\n  ".join(dict.fromkeys(problems))
         raise OfflineDocsError(
             f"Data Docs in {docs_dir} still load from the network, with no vendored copy:\n  {listed}\n"
-            "Great Expectations added or changed an asset: vendor it (traveltide/validation/docs_assets/README.md) "
-            "and map its URL in CDN_ASSETS in traveltide/validation/offline_docs.py."
+            "Great Expectations added or changed an asset: vendor it (traveltide/quality/docs_assets/README.md) "
+            "and map its URL in CDN_ASSETS in traveltide/quality/offline_docs.py."
         )
     _copy_tree(source=assets, target=vendor)
     for page, text in rewritten.items():
@@ -182,7 +182,7 @@ def _check_integrity(*, url: str, expected: str, assets: Traversable) -> None:
             return
     raise OfflineDocsError(
         f"the vendored {CDN_ASSETS[url]} does not match the integrity {expected!r} GX pins for {url}: "
-        "refresh it (traveltide/validation/docs_assets/README.md)"
+        "refresh it (traveltide/quality/docs_assets/README.md)"
     )
 
 

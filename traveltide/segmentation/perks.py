@@ -28,6 +28,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.stats import rankdata
 
 from traveltide.contract.segments import PERK_NAMES, SCORE_COLUMNS
+from traveltide.segmentation.features import group_means
 
 __all__ = [
     "Perk",
@@ -200,3 +201,18 @@ def reason(*, perk: Perk, segment_value: float, cohort_value: float, fits: bool)
     if fits:
         return body[0].upper() + body[1:] + "."
     return f"Weak fit, the best available: {body}."
+
+
+def segments_by_perk(*, labels: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Perk per cluster, then segment positions ordered by perk, size, canonical label.
+
+    Returns each user's segment position (id - 1), each segment's perk index and its
+    segments x perks affinity (mean score - 50).
+    """
+    affinity = group_means(values=scores, groups=labels, k=k) - 50.0
+    perk_of_cluster = assign_perks(affinity=affinity)
+    sizes = np.bincount(labels, minlength=k)
+    order = sorted(range(k), key=lambda c: (perk_of_cluster[c], -sizes[c], c))
+    position = np.empty(k, dtype=int)
+    position[order] = np.arange(k)
+    return position[labels], perk_of_cluster[order], affinity[order]

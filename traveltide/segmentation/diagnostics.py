@@ -1,0 +1,123 @@
+"""The segments' diagnostic pictures: the k selection curve, the profiles, a 2-D projection."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import numpy as np
+
+from traveltide.contract.segments import PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
+from traveltide.segmentation.clustering import KCandidate, cluster
+from traveltide.segmentation.features import (
+    FEATURES,
+    SOURCE,
+    SegmentationError,
+    group_means,
+    read_features,
+    scale,
+)
+
+__all__ = ["Diagnostics", "draw_diagnostics"]
+
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostics:
+    """The k range compared (for the elbow picture) and the three PNGs, by kind."""
+
+    candidates: tuple[KCandidate, ...]
+    plots: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"candidates": [asdict(c) for c in self.candidates], "plots": dict(self.plots)}
+
+
+def draw_diagnostics(
+    *,
+    con: duckdb.DuckDBPyConnection,
+    k: int,
+    k_selection: Literal["fixed", "silhouette"],
+    candidates: tuple[KCandidate, ...],
+    k_min: int,
+    k_max: int,
+    seed: int,
+    plots_dir: Path,
+) -> Diagnostics:
+    """The three diagnostic PNGs of the segments written by :func:`segment_users`.
+
+    Nothing downstream reads them, so the flow draws them (1 to 3 s) beside the steps that
+    follow. The inputs are read back from gold; with a fixed k the range ``[k_min, k_max]``
+    is fitted here for the elbow picture (same seed, so k's own figures are unchanged).
+    """
+    user_ids, columns = read_features(con=con, columns=(*FEATURES, *PROFILE_FEATURES))
+    z, _ = scale(x=np.column_stack([columns[f] for f in FEATURES]))
+    if k_selection == "fixed":
+        candidates = cluster(z=z, k=k, k_min=k_min, k_max=k_max, seed=seed, curve=True)[0]
+    written = con.execute(
+        f"select user_id, segment_id from {USER_SEGMENTS.qualified_name} order by user_id"
+    ).fetchnumpy()
+    if not np.array_equal(written["user_id"], user_ids):
+        raise SegmentationError(f"{USER_SEGMENTS.qualified_name} does not match {SOURCE}: segment the users again")
+    seg = np.asarray(written["segment_id"], dtype=int) - 1
+    named = con.execute(f"select segment_name, perk from {SEGMENTS.qualified_name} order by segment_id").fetchall()
+    profile_values = np.column_stack([columns[f] for f in PROFILE_FEATURES])
+    plots = _write_plots(
+        plots_dir=plots_dir,
+        candidates=candidates,
+        k=k,
+        how=k_selection,
+        names=[name for name, _ in named],
+        perks=[perk for _, perk in named],
+        profile=group_means(values=profile_values, groups=seg, k=k),
+        cohort=profile_values.mean(axis=0),
+        z=z,
+        seg=seg,
+        seed=seed,
+    )
+    return Diagnostics(candidates=candidates, plots=plots)
+
+
+def _write_plots(
+    *,
+    plots_dir: Path,
+    candidates: tuple[KCandidate, ...],
+    k: int,
+    how: str,
+    names: list[str],
+    perks: list[str],
+    profile: np.ndarray,
+    cohort: np.ndarray,
+    z: np.ndarray,
+    seg: np.ndarray,
+    seed: int,
+) -> dict[str, str]:
+    """The three diagnostic PNGs; returns their paths by kind."""
+    # matplotlib (1 s to import) only when pictures are asked for.
+    from traveltide import charts
+
+    plots_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "k_selection": charts.plot_k_selection(
+            path=plots_dir / "segments_k_selection.png",
+            ks=[c.k for c in candidates],
+            inertia=[c.inertia for c in candidates],
+            silhouette=[c.silhouette for c in candidates],
+            k=k,
+            how=how,
+        ),
+        "profiles": charts.plot_segment_profiles(
+            path=plots_dir / "segments_profiles.png",
+            features=PROFILE_FEATURES,
+            names=names,
+            perks=perks,
+            segment_means=profile,
+            cohort_means=cohort,
+        ),
+        "projection": charts.plot_projection(
+            path=plots_dir / "segments_projection.png", scaled=z, segment_index=seg, names=names, perks=perks, seed=seed
+        ),
+    }
+    return {kind: str(p) for kind, p in paths.items()}

@@ -1,0 +1,78 @@
+"""The segmentation's two gold tables as typed Arrow tables: gold.segments and gold.user_segments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from traveltide.contract import Table
+from traveltide.contract.segments import PROFILE_FEATURES
+from traveltide.segmentation import perks as perk_rules
+from traveltide.segmentation.summary import SegmentSummary
+
+__all__ = ["segments_table", "user_segments_table", "write"]
+
+
+def segments_table(*, summaries: list[SegmentSummary], profile: np.ndarray, score_means: np.ndarray) -> pa.Table:
+    data: dict[str, Any] = {
+        "segment_id": pa.array([s.segment_id for s in summaries], pa.int32()),
+        "segment_name": [s.segment_name for s in summaries],
+        "perk": [s.perk for s in summaries],
+        "users": pa.array([s.users for s in summaries], pa.int64()),
+        "share": [s.share for s in summaries],
+        "reason": [s.reason for s in summaries],
+    }
+    for j, f in enumerate(PROFILE_FEATURES):
+        data[f] = profile[:, j]
+    for j, p in enumerate(perk_rules.PERKS):
+        data[p.score_column] = score_means[:, j]
+    return pa.table(data)
+
+
+def user_segments_table(
+    *,
+    user_ids: np.ndarray,
+    seg: np.ndarray,
+    summaries: list[SegmentSummary],
+    scores: np.ndarray,
+    user_perk: np.ndarray,
+) -> pa.Table:
+    perk_names = np.array([p.name for p in perk_rules.PERKS], dtype=object)
+    second = perk_rules.runner_up(scores=scores, assigned=user_perk)
+    data: dict[str, Any] = {
+        "user_id": pa.array(user_ids, pa.int32()),
+        "segment_id": pa.array(seg + 1, pa.int32()),
+        "segment_name": np.array([s.segment_name for s in summaries], dtype=object)[seg],
+        "perk": perk_names[user_perk],
+        "perk_score": scores[np.arange(len(seg)), user_perk],
+        "runner_up_perk": perk_names[second],
+    }
+    for j, p in enumerate(perk_rules.PERKS):
+        data[p.score_column] = scores[:, j]
+    return pa.table(data)
+
+
+def _create_sql(table: Table) -> str:
+    """CREATE OR REPLACE statement for a contract table (identifiers from the contract only)."""
+    cols = [f'"{c.name}" {c.type}{"" if c.nullable else " NOT NULL"}' for c in table.columns]
+    if table.primary_key:
+        cols.append("PRIMARY KEY (" + ", ".join(f'"{c}"' for c in table.primary_key) + ")")
+    return f"CREATE OR REPLACE TABLE {table.layer}.{table.name} ({', '.join(cols)})"
+
+
+def write(*, con: duckdb.DuckDBPyConnection, tables: tuple[tuple[Table, pa.Table], ...]) -> None:
+    """Replace the output tables in one transaction, typed and keyed by the contract."""
+    # Every result is fetched: DuckDB 2.0 refuses relation calls while one is pending.
+    con.execute("BEGIN TRANSACTION").fetchall()
+    try:
+        for contract, data in tables:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {contract.layer}").fetchall()
+            con.execute(_create_sql(contract)).fetchall()
+            con.from_arrow(data.select(list(contract.column_names))).insert_into(contract.qualified_name)
+    except Exception:
+        con.execute("ROLLBACK").fetchall()
+        raise
+    con.execute("COMMIT").fetchall()
