@@ -22,10 +22,10 @@ from typing import Any
 import duckdb
 
 from traveltide.bronze import load_bronze
+from traveltide.build import build_layer
 from traveltide.contract import bronze
 from traveltide.contract.gold import SPEC_FEATURES
 from traveltide.runtime.preload import CORE_MODULES, preload_modules
-from traveltide.transform import build_gold, build_silver
 
 __all__ = ["run_core", "main"]
 
@@ -49,10 +49,10 @@ def run_core(*, db: Path, folder: Path, start_date: date, min_sessions: int, k: 
             results[name] = fn(con)
         steps[name] = {"seconds": round(time.perf_counter() - t0, 3), "peak_rss_bytes": _peak_rss_bytes()}
 
-    files = {t.name: folder / f"{t.name}.csv" for t in bronze.TABLES}
+    files = {t.name: folder / f"{t.name}.csv" for t in bronze.LAYER.tables}
     step("bronze", lambda con: load_bronze(con=con, files=files))
-    step("silver", lambda con: build_silver(con=con))
-    step("gold", lambda con: build_gold(con=con, start_date=start_date, min_sessions=min_sessions))
+    step("silver", lambda con: build_layer(con=con, layer="silver"))
+    step("gold", lambda con: build_layer(con=con, layer="gold", params={"start_date": start_date, "min_sessions": min_sessions}))
     from traveltide.segmentation import segment_users
 
     step("segment", lambda con: segment_users(con=con, k=k, k_min=2, k_max=8, seed=seed, plots_dir=None))

@@ -72,29 +72,19 @@ def _run_step(name: str, *, source: Path, db: Path, docs: Path, expectations: Pa
         from traveltide.bronze import load_bronze
         from traveltide.contract import bronze
 
-        files = {t.name: source / f"{t.name}.csv" for t in bronze.TABLES}
+        files = {t.name: source / f"{t.name}.csv" for t in bronze.LAYER.tables}
         with duckdb.connect(str(db)) as con:
             return load_bronze(con=con, files=files).rows
-    if name == "silver":
-        from traveltide.transform import build_silver
+    if name in {"silver", "gold", "mart"}:
+        from traveltide.build import build_layer
 
         with duckdb.connect(str(db)) as con:
-            return build_silver(con=con)
-    if name == "gold":
-        from traveltide.transform import build_gold
-
-        with duckdb.connect(str(db)) as con:
-            return build_gold(con=con, start_date=date(2023, 1, 4), min_sessions=7)
+            return build_layer(con=con, layer=name, params={"start_date": date(2023, 1, 4), "min_sessions": 7})
     if name == "segment":
         from traveltide.segmentation import segment_users
 
         with duckdb.connect(str(db)) as con:
             return segment_users(con=con, k=4, k_min=2, k_max=8, seed=42, plots_dir=None).to_dict()["k"]
-    if name == "mart":
-        from traveltide.mart import build_mart
-
-        with duckdb.connect(str(db)) as con:
-            return build_mart(con=con)
     if name.startswith("validate_"):
         from traveltide.quality import validate_layer
 
@@ -106,13 +96,12 @@ def _run_step(name: str, *, source: Path, db: Path, docs: Path, expectations: Pa
 
 
 def _explain(db: Path) -> None:
-    from importlib.resources import files
-
     from traveltide.contract import gold, silver
+    from traveltide.sql import read_sql
 
     with duckdb.connect(str(db), read_only=True) as con:
-        for table in (*silver.TABLES, *gold.TABLES):
-            sql = (files("traveltide") / "sql" / table.layer / f"{table.name}.sql").read_text(encoding="utf-8")
+        for table in (*silver.LAYER.sql_tables, *gold.LAYER.sql_tables):
+            sql = read_sql(layer=table.layer, name=table.name)
             params = {"start_date": date(2023, 1, 4), "min_sessions": 7}
             used = {k: v for k, v in params.items() if f"${k}" in sql}
             t0 = time.perf_counter()

@@ -33,7 +33,7 @@ from traveltide import segmentation as segments
 from traveltide.bronze import load_bronze
 from traveltide.sample import write_sample
 from traveltide.segmentation import perks
-from traveltide.transform import build_gold, build_silver
+from traveltide.build import build_layer
 
 MIN_SHARE = 0.05
 TOTALS = ("total_sessions", "total_nights", "total_checked_bags", "total_base_fare")
@@ -79,8 +79,8 @@ def _gold(cache: Path, users: int, seed: int) -> Path:
     files = write_sample(out=cache / f"bronze-{users}-{seed}", users=users, seed=seed)
     con = duckdb.connect(str(db))
     load_bronze(con=con, files=files)
-    build_silver(con=con)
-    build_gold(con=con, start_date=datetime.date(2023, 1, 4), min_sessions=7)
+    build_layer(con=con, layer="silver")
+    build_layer(con=con, layer="gold", params={"start_date": datetime.date(2023, 1, 4), "min_sessions": 7})
     con.close()
     return db
 

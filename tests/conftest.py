@@ -48,10 +48,11 @@ def sample_dir(tmp_path_factory) -> Path:
 def good_run(harness, sample_dir, tmp_path_factory):
     """One successful flow run on the sample: (exports folder, manifest)."""
     from flows.traveltide_flow import traveltide_mart
+    from traveltide.settings import load_settings
 
     tmp = tmp_path_factory.mktemp("run")
     manifest = traveltide_mart(
-        overrides={"source": str(sample_dir), "exports": str(tmp / "exports"), "cache_dir": str(tmp / "cache")}
+        settings=load_settings(source=str(sample_dir), exports=tmp / "exports", cache_dir=tmp / "cache")
     )
     return tmp / "exports", manifest
 

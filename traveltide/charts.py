@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from traveltide.contract.segments import PERK_NAMES
+from traveltide.contract.gold import PERK_NAMES
 
 __all__ = [
     "FEATURE_LABELS",

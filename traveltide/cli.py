@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 __all__ = ["main"]
 
@@ -63,12 +63,25 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - Settings imported lazily
     )
 
 
+def _orchestration() -> ModuleType:
+    """The Prefect flows, registered by the distribution as the ``traveltide.flows`` entry point.
+
+    The package does not import ``flows/``: the flows depend on the package, never the reverse.
+    """
+    from importlib.metadata import entry_points
+
+    (found,) = entry_points(group="traveltide.flows", name="mart")
+    module: ModuleType = found.load()
+    return module
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 success, 1 failed run, 2 bad usage or settings)."""
     args = _parser().parse_args(argv)
-    from traveltide.runtime.environment import configure_environment
+    from traveltide.runtime import configure_environment
 
     configure_environment()
+    from traveltide.errors import TravelTideError
     from traveltide.settings import SettingsError
 
     try:
@@ -86,22 +99,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         settings = _load(args)
         if args.command == "serve":
-            from flows.traveltide_flow import serve
-
-            serve(settings=settings, cron=args.cron)
+            _orchestration().serve(settings=settings, cron=args.cron)
             return 0
-        from traveltide.runtime.prefect_server import start_temporary_server
+        from traveltide.runtime import prepare_command_line_run
 
-        wait_ready = start_temporary_server(prefect_home=Path(os.environ["PREFECT_HOME"]))
-        # While the server boots: the libraries of the later steps, then Prefect and the flow.
-        from traveltide.runtime.preload import RUN_MODULES, preload_modules
-
-        preload_modules(names=RUN_MODULES)
-        from flows.traveltide_flow import run_flow
-
+        wait_ready = prepare_command_line_run()
+        flows = _orchestration()
         wait_ready()
-        result = run_flow(settings=settings)
-        print(result.summary())
+        manifest = flows.traveltide_mart(settings=settings)
+        from traveltide.publish.manifest import format_summary
+
+        print(format_summary(manifest=manifest))
         return 0
     except SettingsError as exc:
         print(f"traveltide: {exc}", file=sys.stderr)
@@ -109,25 +117,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("traveltide: interrupted; the previous extract is unchanged", file=sys.stderr)
         return 130
-    except Exception as exc:  # every failure reaches the operator as one readable line
+    except TravelTideError as exc:  # every explained failure reaches the operator as one line
         print(f"traveltide: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # not explained: still one line, with the error's type
+        print(f"traveltide: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
 
 
 def console_main() -> None:
-    """Console-script entry: exit with ``main``'s code, skipping interpreter teardown.
+    """Console-script entry: exit with ``main``'s code, skipping interpreter teardown."""
+    from traveltide.runtime import exit_without_teardown
 
-    Exit handlers still run (they stop Prefect's temporary server); the teardown that is
-    skipped only makes DuckDB's bindings print "nanobind: leaked ..." lines about objects
-    that Great Expectations' caches hold at exit, which would bury the run's last message.
-    """
-    import atexit
-
-    code = main()
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    exit_without_teardown(main())
 
 
 if __name__ == "__main__":

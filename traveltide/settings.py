@@ -21,9 +21,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from traveltide.contract import bronze
+from traveltide.errors import TravelTideError
+
 __all__ = ["Settings", "SettingsError", "load_settings", "BRONZE_TABLES"]
 
-BRONZE_TABLES: tuple[str, ...] = ("users", "sessions", "flights", "hotels")
+BRONZE_TABLES: tuple[str, ...] = tuple(t.name for t in bronze.LAYER.tables)
 
 _BUCKET = "https://lakehouse-masteryproject-2025.s3.eu-north-1.amazonaws.com/bronze"
 DEFAULT_URLS: dict[str, str] = {
@@ -35,7 +38,7 @@ DEFAULT_URLS: dict[str, str] = {
 DEFAULT_FILE_NAMES: dict[str, str] = {t: f"{t}.csv" for t in BRONZE_TABLES}
 
 
-class SettingsError(ValueError):
+class SettingsError(TravelTideError, ValueError):
     """A setting has an invalid value; the message names the setting."""
 
 

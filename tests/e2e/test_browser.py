@@ -31,7 +31,7 @@ import pyarrow as pa
 import pytest
 from helpers.bronze_builder import create_bronze, insert_rows
 
-from traveltide.contract.segments import PROFILE_FEATURES
+from traveltide.contract.gold import PROFILE_FEATURES
 from traveltide.publish.report import write_report
 from traveltide.segmentation.perks import DRIVER_FEATURES
 

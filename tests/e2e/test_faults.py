@@ -19,11 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from flows import traveltide_flow
 from flows.traveltide_flow import traveltide_mart
 from traveltide.bronze import BronzeError
-from traveltide.pipeline import DiskFullError
+from traveltide.run import DiskFullError
 from traveltide.publish.staging import ExportsBusy
 from traveltide.quality import ValidationFailed
+from traveltide.settings import Settings, load_settings
 from traveltide.sources import SourceError
 
 pytestmark = pytest.mark.slow
@@ -54,8 +56,8 @@ def _source(sample_dir: Path, tmp_path: Path, name: str = "source") -> Path:
     return folder
 
 
-def _overrides(source: Path, exports: Path, tmp_path: Path, **extra) -> dict:
-    return {"source": str(source), "exports": str(exports), "cache_dir": str(tmp_path / "cache"), **extra}
+def _settings(source: Path, exports: Path, tmp_path: Path, **extra) -> Settings:
+    return load_settings(**{"source": str(source), "exports": str(exports), "cache_dir": str(tmp_path / "cache"), **extra})
 
 
 def _lines(path: Path) -> list[str]:
@@ -137,7 +139,7 @@ def test_bad_export_stops_the_run_and_keeps_the_previous_extract(
     damage(src)
     before = _snapshot(previous)
     with pytest.raises(error, match=message):
-        traveltide_mart(overrides=_overrides(src, previous, tmp_path))
+        traveltide_mart(settings=_settings(src, previous, tmp_path))
     assert _snapshot(previous) == before
     assert not list(previous.glob(".staging-*"))
 
@@ -154,11 +156,11 @@ def test_a_step_failing_beside_running_checks_reports_the_checks_first(
     def broken_silver(*, paths):
         raise RuntimeError("silver step broke")
 
-    monkeypatch.setattr("traveltide.pipeline.step_silver", broken_silver)
+    monkeypatch.setattr(traveltide_flow.silver, "fn", broken_silver)
     before = _snapshot(previous)
     expected = (ValidationFailed, r"bronze\.sessions\.page_clicks") if bronze_fails else (RuntimeError, "silver step broke")
     with pytest.raises(expected[0], match=expected[1]):
-        traveltide_mart(overrides=_overrides(src, previous, tmp_path))
+        traveltide_mart(settings=_settings(src, previous, tmp_path))
     assert _snapshot(previous) == before
     assert not list(previous.glob(".staging-*"))
 
@@ -185,7 +187,7 @@ def test_unparsable_rows_are_set_aside_and_counted(harness, sample_dir, previous
     raw = raw[: start + 3] + b"\xff" + raw[start + 4 :]
     (src / "sessions.csv").write_bytes(raw)
 
-    manifest = traveltide_mart(overrides=_overrides(src, previous, tmp_path))
+    manifest = traveltide_mart(settings=_settings(src, previous, tmp_path))
 
     data_lines = len(lines) - 1
     assert manifest["bronze"]["rejected"]["sessions"] == 4
@@ -201,7 +203,7 @@ def test_extra_column_and_other_order_complete_with_a_warning(harness, sample_di
     reordered = [[*reversed(r), "x" if i else "loyalty_tier"] for i, r in enumerate(rows)]
     (src / "users.csv").write_text("".join(",".join(r) + "\n" for r in reordered))
 
-    manifest = traveltide_mart(overrides=_overrides(src, previous, tmp_path))
+    manifest = traveltide_mart(settings=_settings(src, previous, tmp_path))
 
     assert any("loyalty_tier" in w for w in manifest["bronze"]["warnings"])
     assert manifest["row_counts"] == good_run[1]["row_counts"]
@@ -216,7 +218,7 @@ def test_dirty_sample_in_awkward_paths_runs_end_to_end(harness, tmp_path) -> Non
     faults = json.loads((src / "dirty_faults.json").read_text())
     exports = tmp_path / "out \"mart\" é"
 
-    manifest = traveltide_mart(overrides=_overrides(src, exports, tmp_path))
+    manifest = traveltide_mart(settings=_settings(src, exports, tmp_path))
 
     assert (exports / "traveltide.hyper").is_file()
     for table in TABLES:
@@ -247,7 +249,7 @@ def test_concurrent_run_is_refused_and_changes_nothing(harness, sample_dir, prev
         assert holder.stdout.readline().strip() == "locked"
         before = _snapshot(previous)
         with pytest.raises(ExportsBusy, match=rf"another TravelTide run \(pid {holder.pid}\) is writing to"):
-            traveltide_mart(overrides=_overrides(sample_dir, previous, tmp_path))
+            traveltide_mart(settings=_settings(sample_dir, previous, tmp_path))
         assert _snapshot(previous) == before
     finally:
         holder.communicate("\n", timeout=30)
@@ -297,7 +299,7 @@ def test_killed_run_leaves_the_old_extract_and_the_next_run_succeeds(harness, sa
     # Either the old extract is intact, or the kill came after the new one was complete.
     assert after["traveltide.hyper"] in {before["traveltide.hyper"], listed["traveltide.hyper"]}
 
-    again = traveltide_mart(overrides=_overrides(sample_dir, previous, tmp_path))
+    again = traveltide_mart(settings=_settings(sample_dir, previous, tmp_path))
     assert again["row_counts"]["mart"]["dim_users"] > 0
     assert not list(previous.glob(".staging-*"))
 
@@ -314,7 +316,7 @@ def test_full_disk_is_a_clear_error_and_the_old_extract_survives(harness, sample
         shutil.copytree(good_run[0], exports)
         before = _snapshot(exports)
         with pytest.raises(DiskFullError, match=r"the disk holding .* is full; the run stopped and nothing was published"):
-            traveltide_mart(overrides=_overrides(sample_dir, exports, tmp_path))
+            traveltide_mart(settings=_settings(sample_dir, exports, tmp_path))
         assert _snapshot(exports) == before
         assert not list(exports.glob(".staging-*"))
     finally:

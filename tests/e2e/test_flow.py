@@ -20,14 +20,15 @@ from tableauhyperapi import Connection, HyperProcess, Telemetry
 from flows.traveltide_flow import traveltide_mart
 from traveltide.pipeline import EmptyCohortError
 from traveltide.quality import ValidationFailed
+from traveltide.settings import Settings, load_settings
 
 pytestmark = pytest.mark.slow
 
 TABLES = ("users", "sessions", "flights", "hotels")
 
 
-def _overrides(tmp: Path, source: Path, **extra) -> dict:
-    return {"source": str(source), "exports": str(tmp / "exports"), "cache_dir": str(tmp / "cache"), **extra}
+def _settings(tmp: Path, source: Path, **extra) -> Settings:
+    return load_settings(**{"source": str(source), "exports": str(tmp / "exports"), "cache_dir": str(tmp / "cache"), **extra})
 
 
 def _cohort_from_csv(folder: Path, start: str, min_sessions: int) -> set[int]:
@@ -174,9 +175,9 @@ def test_critical_failure_stops_at_bronze_gate_and_keeps_previous_extract(good_r
     before = {n: _sha(exports / n) for n in ("traveltide.hyper", "manifest.json")}
     bad = tmp_path / "bad"
     _copy_with_null_user_ids(sample_dir, bad, every=500)
-    overrides = _overrides(tmp_path, bad) | {"exports": str(exports)}
+    settings = _settings(tmp_path, bad, exports=str(exports))
     with pytest.raises(ValidationFailed, match=r"(?s)bronze validation failed.*stopped before publishing.*bronze\.sessions\.user_id: expect_column_values_to_not_be_null"):
-        traveltide_mart(overrides=overrides)
+        traveltide_mart(settings=settings)
     assert {n: _sha(exports / n) for n in before} == before
     assert not list(exports.glob(".staging-*"))
     # Reviewers see the failed run in the data docs.
@@ -186,7 +187,7 @@ def test_critical_failure_stops_at_bronze_gate_and_keeps_previous_extract(good_r
 
 def test_empty_cohort_is_refused_and_nothing_is_published(harness, sample_dir, tmp_path) -> None:
     with pytest.raises(EmptyCohortError, match=r"no user has at least 400 sessions since 2023-01-04 .*lower --min-sessions"):
-        traveltide_mart(overrides=_overrides(tmp_path, sample_dir, min_sessions=400))
+        traveltide_mart(settings=_settings(tmp_path, sample_dir, min_sessions=400))
     exports = tmp_path / "exports"
     assert not (exports / "traveltide.hyper").exists()
     assert not (exports / "manifest.json").exists()

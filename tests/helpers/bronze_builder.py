@@ -19,14 +19,14 @@ __all__ = ["create_bronze", "insert_rows"]
 def create_bronze(*, con: duckdb.DuckDBPyConnection) -> None:
     """Create schema bronze and its four empty tables from the contract (identifiers only)."""
     con.execute("create schema if not exists bronze")
-    for table in bronze.TABLES:
+    for table in bronze.LAYER.tables:
         columns = ", ".join(f"{c.name} {c.type}" for c in table.columns)
         con.execute(f"create or replace table {table.qualified_name} ({columns})")
 
 
 def insert_rows(*, con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
     """Insert ``rows`` (dicts by column name; a missing column is NULL) into bronze.<table>."""
-    contract = bronze.by_name(table)
+    contract = bronze.LAYER.table(table)
     names = contract.column_names
     rows = list(rows)
     for row in rows:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from traveltide.contract import gold, segments, silver
+from traveltide.contract import gold, silver
 
 
 def _create(con: duckdb.DuckDBPyConnection, table) -> None:  # noqa: ANN001
@@ -20,7 +20,7 @@ def make_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     user 2 books trip 2-b on 2023-01-05 and cancels it on Mon 2023-01-09. User 3 is not in
     the cohort. So: 4 sessions, 2 users, 2 trips, 2 segments, 6 calendar days (4th to 9th).
     """
-    for table in (silver.USERS, gold.SESSIONS, gold.TRIPS, gold.USER_FEATURES, segments.SEGMENTS, segments.USER_SEGMENTS):
+    for table in (silver.USERS, gold.SESSIONS, gold.TRIPS, gold.USER_FEATURES, gold.SEGMENTS, gold.USER_SEGMENTS):
         _create(con, table)
     con.execute(
         "insert into silver.users by name select * from (values "

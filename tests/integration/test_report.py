@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import imread
 
 from traveltide.charts import PERK_COLORS
-from traveltide.contract.segments import PERK_NAMES, PROFILE_FEATURES, SCORE_COLUMNS
+from traveltide.contract.gold import PERK_NAMES, PROFILE_FEATURES, SCORE_COLUMNS
 from traveltide.publish.report import ReportError, write_report
 
 BAG, CANCEL, DISCOUNT, HOTEL = PERK_NAMES

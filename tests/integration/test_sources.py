@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from helpers.httpserver import LocalHTTPServer
 
-from traveltide.contract.bronze import TABLES
+from traveltide.contract.bronze import LAYER
 from traveltide.sample import generator_fingerprint
 from traveltide.settings import Settings
 from traveltide.sources import SourceError, fetch_sources
 from traveltide.sources.download import DownloadError
 
 CONTENT = {
-    t.name: (",".join(t.column_names) + "\n" + ",".join("1" for _ in t.columns) + "\n").encode() for t in TABLES
+    t.name: (",".join(t.column_names) + "\n" + ",".join("1" for _ in t.columns) + "\n").encode() for t in LAYER.tables
 }
 
 

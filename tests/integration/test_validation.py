@@ -9,7 +9,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers.warehouse import make_warehouse
 
+from traveltide import contract
+from traveltide.build import build_layer
 from traveltide.contract import bronze
 from traveltide.quality import (
     LayerValidation,
@@ -20,20 +23,15 @@ from traveltide.quality import (
     load_layer_suites,
     validate_layer,
 )
-from traveltide.quality.suites import (
-    DEFAULT_EXPECTATIONS_DIR,
-    LAYERS,
-    contract_tables,
-)
+from traveltide.quality.suites import LAYERS, default_expectations_dir
 from traveltide.runtime.database import connect
-from traveltide.transform import build_silver
 
 HEX = "0123456789abcdef0123456789abcdef"
 
 
 def _create_bronze(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema bronze")
-    for table in bronze.TABLES:
+    for table in bronze.LAYER.tables:
         cols = ", ".join(f"{c.name} {c.type}" for c in table.columns)
         con.execute(f"create table {table.qualified_name} ({cols})")
     # Three users, two sessions each: user 1 books trip 1 (flight + hotel), cancels it later.
@@ -101,7 +99,7 @@ def test_clean_bronze_passes_and_docs_name_each_suite(bronze_db: Path, tmp_path:
 def test_layers_validated_without_docs_get_them_in_one_build(bronze_db: Path, tmp_path: Path) -> None:
     """The flow stores each layer's results and renders every layer's pages once, at the end."""
     con = connect(path=bronze_db)
-    build_silver(con=con)
+    build_layer(con=con, layer="silver")
     con.close()
     docs = tmp_path / "data_docs"
     results = [
@@ -186,7 +184,7 @@ def test_repeated_ids_and_unknown_users_are_reported_by_silver(bronze_db: Path, 
     share = next(o for o in result.critical_failures if "1 % of rows repeat a session_id" in o.expectation)
     assert share.sample == ((9, 2),)
     con = connect(path=bronze_db)
-    build_silver(con=con)
+    build_layer(con=con, layer="silver")
     con.close()
     result = validate_layer(db_path=bronze_db, layer="silver", docs_dir=tmp_path / "docs", run_id="r")
     assert result.critical_failures == ()
@@ -201,7 +199,7 @@ def test_repeated_ids_and_unknown_users_are_reported_by_silver(bronze_db: Path, 
 def test_silver_that_breaks_its_promises_fails_critical(bronze_db: Path, tmp_path: Path) -> None:
     """Silver's own checks: one row per key and every session's user known."""
     con = connect(path=bronze_db)  # the run's configuration, so validation can connect beside it
-    build_silver(con=con)
+    build_layer(con=con, layer="silver")
     result = validate_layer(db_path=bronze_db, layer="silver", docs_dir=tmp_path / "docs", run_id="r1")
     assert result.critical_failures == ()
     # Replace the view by a table holding a repeated session and a session of an unknown user.
@@ -225,14 +223,14 @@ def test_silver_that_breaks_its_promises_fails_critical(bronze_db: Path, tmp_pat
 def test_silver_suites_do_not_repeat_the_bronze_checks_of_passed_through_columns() -> None:
     """Silver passes these columns through unchanged and runs only after bronze passed."""
     def column_checks(layer: str, table: str) -> set[tuple[str, str, str]]:
-        suite = json.loads((DEFAULT_EXPECTATIONS_DIR / layer / f"{table}.json").read_text(encoding="utf-8"))
+        suite = json.loads((default_expectations_dir() / layer / f"{table}.json").read_text(encoding="utf-8"))
         return {
             (e["type"], json.dumps(e["kwargs"], sort_keys=True), e["meta"]["severity"])
             for e in suite["expectations"]
             if "column" in e["kwargs"]
         }
 
-    for table in bronze.TABLES:
+    for table in bronze.LAYER.tables:
         assert column_checks("silver", table.name).isdisjoint(column_checks("bronze", table.name)), table.name
 
 
@@ -245,7 +243,7 @@ def test_missing_table_is_a_clear_error(bronze_db: Path, tmp_path: Path) -> None
 @pytest.mark.parametrize("layer", LAYERS)
 def test_every_contract_table_has_a_reviewed_suite(layer: str) -> None:
     suites = load_layer_suites(layer=layer)  # type: ignore[arg-type]
-    assert [s.table for s in suites] == [t.name for t in contract_tables(layer=layer)]  # type: ignore[arg-type]
+    assert [s.table for s in suites] == [t.name for t in contract.layer(layer).published]
     for suite in suites:
         raw = json.loads(suite.path.read_text(encoding="utf-8"))
         assert raw["name"] == suite.name
@@ -256,7 +254,7 @@ def test_suite_without_severity_is_rejected(tmp_path: Path) -> None:
     folder = tmp_path / "bronze"
     folder.mkdir()
     for table in ("users", "sessions", "flights", "hotels"):
-        (folder / f"{table}.json").write_text((DEFAULT_EXPECTATIONS_DIR / "bronze" / f"{table}.json").read_text())
+        (folder / f"{table}.json").write_text((default_expectations_dir() / "bronze" / f"{table}.json").read_text())
     (folder / "hotels.json").write_text(json.dumps({"expectations": [{"type": "expect_column_values_to_be_unique", "kwargs": {"column": "trip_id"}}]}))
     with pytest.raises(SuiteError, match=r"hotels\.json: expectation #1 \(expect_column_values_to_be_unique\) needs meta\.severity"):
         load_layer_suites(layer="bronze", expectations_dir=tmp_path)
@@ -272,7 +270,7 @@ def test_gold_checks_not_null_once_per_table_and_names_the_columns(tmp_path: Pat
     path = tmp_path / "work.duckdb"
     con = duckdb.connect(str(path))
     con.execute("create schema gold")
-    tables = contract_tables(layer="gold")
+    tables = contract.layer("gold").published
     for table in tables:
         con.execute(f"create table {table.qualified_name} ({', '.join(f'{c.name} {c.type}' for c in table.columns)})")
         con.execute(f"insert into {table.qualified_name} default values")  # one row, every column NULL
@@ -285,3 +283,46 @@ def test_gold_checks_not_null_once_per_table_and_names_the_columns(tmp_path: Pat
     cohort = next(t for t in tables if t.name == "cohort")
     expected = tuple((c.name, 1) for c in cohort.columns if not c.nullable)
     assert null_checks["gold.cohort"].sample == expected
+
+
+@pytest.mark.parametrize(
+    ("break_gold", "failure"),
+    [
+        (
+            "delete from gold.trips where trip_id = '2-b'",
+            ("mart.fact_sessions", "unexpected_rows_expectation (trip_id values missing from mart.dim_trips.trip_id)", ("2-b",)),
+        ),
+        (
+            "insert into gold.user_segments (user_id, segment_id, perk) values (1, 2, 'Free checked bag')",
+            ("mart.dim_users", "unexpected_rows_expectation (user_id appears more than once (rows: user_id, rows))", ((1, 2),)),
+        ),
+        (
+            "update gold.user_segments set segment_id = null where user_id = 1",
+            (
+                "mart.dim_users",
+                "unexpected_rows_expectation (No NULL in the contract's NOT NULL columns (rows: column, nulls).)",
+                (("segment_id", 1),),
+            ),
+        ),
+    ],
+    ids=["orphan-trip", "duplicate-user", "null-key"],
+)
+def test_mart_keys_are_checked_by_the_mart_suite(tmp_path: Path, break_gold: str, failure: tuple) -> None:
+    """The star's keys, from the contract, are checked once: by the mart's suites, before publish."""
+    path = tmp_path / "work.duckdb"
+    with connect(path=path) as con:
+        make_warehouse(con)
+        # dim_users' suite also checks that every cohort user is in the star
+        con.execute(
+            "create table gold.cohort as select user_id, total_sessions as window_sessions, "
+            "timestamp '2023-01-04' as first_window_session, timestamp '2023-01-09' as last_window_session "
+            "from gold.user_features"
+        )
+        build_layer(con=con, layer="mart")
+        assert validate_layer(db_path=path, layer="mart", docs_dir=tmp_path / "ok", run_id="r").critical_failures == ()
+        con.execute(break_gold)
+        build_layer(con=con, layer="mart")
+    result = validate_layer(db_path=path, layer="mart", docs_dir=tmp_path / "broken", run_id="r")
+    assert [(o.suite, o.expectation, o.sample) for o in result.critical_failures] == [failure]
+    with pytest.raises(ValidationFailed, match=r"mart validation failed: 1 critical expectation"):
+        result.raise_for_critical()

@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from helpers.warehouse import make_warehouse
 
-from traveltide.contract.mart import TABLES
-from traveltide.mart import build_mart
+from traveltide.build import build_layer
+from traveltide.contract.mart import LAYER
 from traveltide.publish.dictionary import (
     DICTIONARY_FILES,
     caption,
@@ -29,7 +29,7 @@ COMMITTED = REPO / "tableau"
 def extract(tmp_path_factory) -> Path:
     con = duckdb.connect()
     make_warehouse(con)
-    build_mart(con=con)
+    build_layer(con=con, layer="mart")
     path = tmp_path_factory.mktemp("tds") / "traveltide.hyper"
     write_extract(con=con, path=path)
     con.close()
@@ -51,7 +51,7 @@ def test_dictionary_lists_every_column_of_the_contract(tmp_path):
     with (tmp_path / "data_dictionary.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     listed = {(r["table"], r["column"]) for r in rows}
-    assert listed == {(t.name, c.name) for t in TABLES for c in t.columns}
+    assert listed == {(t.name, c.name) for t in LAYER.tables for c in t.columns}
     by_key = {(r["table"], r["column"]): r for r in rows}
     assert by_key[("fact_sessions", "session_date")]["hyper_type"] == "DATE"
     assert by_key[("fact_sessions", "session_date")]["key"] == "foreign key to dim_date.calendar_date"
@@ -61,7 +61,7 @@ def test_dictionary_lists_every_column_of_the_contract(tmp_path):
     grains = {t["table"]: t["grain"] for t in doc["tables"]}
     assert grains["dim_users"] == "One row per cohort user."
     md = (tmp_path / "data_dictionary.md").read_text(encoding="utf-8")
-    for table in TABLES:
+    for table in LAYER.tables:
         assert f"## {table.name} " in md and f"Grain: {table.grain}" in md
 
 
@@ -109,7 +109,7 @@ def test_tds_relationships_are_the_foreign_key_tree(extract, tmp_path):
     root = _tds(tmp_path)
     maps = {m.get("key"): m.get("value") for m in root.findall("./connection/cols/map")}
     objects = {o.get("id"): o.find("./properties/relation").get("table") for o in root.findall("./object-graph/objects/object")}
-    assert sorted(objects.values()) == sorted(f"[Extract].[{t.name}]" for t in TABLES)
+    assert sorted(objects.values()) == sorted(f"[Extract].[{t.name}]" for t in LAYER.tables)
     found = set()
     for rel in root.findall("./object-graph/relationships/relationship"):
         left, right = (e.get("op") for e in rel.findall("./expression/expression"))

@@ -12,8 +12,8 @@ import pytest
 from helpers.bronze_builder import create_bronze, insert_rows
 from helpers.data import SILVER_SUBSET
 
+from traveltide.build import BuildError, build_layer
 from traveltide.contract import gold
-from traveltide.transform import TransformError, build_gold, build_silver
 
 START = date(2023, 1, 4)
 
@@ -102,7 +102,7 @@ def con() -> duckdb.DuckDBPyConnection:
     insert_rows(con=connection, table="sessions", rows=SESSIONS)
     insert_rows(con=connection, table="flights", rows=FLIGHTS)
     insert_rows(con=connection, table="hotels", rows=HOTELS)
-    build_silver(con=connection)
+    build_layer(con=connection, layer="silver")
     yield connection
     connection.close()
 
@@ -114,7 +114,7 @@ def _rows(con, sql, params=None):
 def test_counts(con):
     # cohort: user 1 (8 window sessions a1..a8), user 2 (3: b1..b3); user 3 has 2
     # trips: T0..T4 of user 1, TB of user 2
-    assert build_gold(con=con, start_date=START, min_sessions=3) == {
+    assert build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3}) == {
         "cohort": 2, "sessions": 11, "trips": 6, "user_features": 2,
     }
 
@@ -123,33 +123,33 @@ def test_connection_stays_usable_after_each_layer(con):
     # DuckDB 2.0 refuses con.table() while an earlier result is half read; the segmentation
     # step reads gold.user_features through the same kind of call.
     assert con.table("silver.users").fetchall()
-    build_gold(con=con, start_date=START, min_sessions=3)
+    build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3})
     assert len(con.table("gold.user_features").fetchall()) == 2
 
 
 def test_cohort_boundaries(con):
-    build_gold(con=con, start_date=START, min_sessions=3)
+    build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3})
     assert _rows(con, "select * from gold.cohort order by user_id") == [
         (1, 8, D(2023, 2, 1), D(2023, 3, 2)),
         (2, 3, D(2023, 1, 4), D(2023, 1, 6)),  # b1 at 2023-01-04 00:00:00 counts
     ]
     # with min_sessions = 4, user 2 has exactly min_sessions - 1
-    build_gold(con=con, start_date=START, min_sessions=4)
+    build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 4})
     assert _rows(con, "select user_id from gold.cohort") == [(1,)]
     # one day later, b1 falls out of the window and user 2 has 2 < 3
-    build_gold(con=con, start_date=date(2023, 1, 5), min_sessions=3)
+    build_layer(con=con, layer="gold", params={"start_date": date(2023, 1, 5), "min_sessions": 3})
     assert _rows(con, "select user_id, window_sessions from gold.cohort") == [(1, 8)]
 
 
 def test_gold_sessions_are_window_sessions_of_the_cohort(con):
-    build_gold(con=con, start_date=START, min_sessions=3)
+    build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3})
     assert [r[0] for r in _rows(con, "select session_id from gold.sessions order by session_id")] == [
         "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "b1", "b2", "b3",
     ]
 
 
 def test_trips_read_booking_session_not_cancellation_flags(con):
-    build_gold(con=con, start_date=START, min_sessions=3)
+    build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3})
     got = {
         r[0]: r[1:]
         for r in _rows(
@@ -170,7 +170,7 @@ def test_trips_read_booking_session_not_cancellation_flags(con):
 
 
 def test_user_features_by_hand(con):
-    build_gold(con=con, start_date=START, min_sessions=3)
+    build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3})
     names = ["user_id", *gold.FEATURE_COLUMNS]
     got = {r[0]: dict(zip(names, r)) for r in _rows(con, "select * from gold.user_features")}
     assert got[1] == pytest.approx({
@@ -223,9 +223,9 @@ def test_user_features_by_hand(con):
 
 
 def test_gold_tables_match_the_contract(con):
-    build_gold(con=con, start_date=START, min_sessions=3)
+    build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3})
     assert gold.SPEC_FEATURES == gold.FEATURE_COLUMNS[:6]
-    for table in gold.TABLES:
+    for table in gold.LAYER.sql_tables:
         columns = _rows(
             con,
             "select column_name, data_type from information_schema.columns "
@@ -241,20 +241,15 @@ def test_gold_tables_match_the_contract(con):
             orphans = _rows(
                 con,
                 f"select count(*) from {table.qualified_name} where {col} is not null "
-                f"and {col} not in (select {ref} from gold.{fk.ref_table})",
+                f"and {col} not in (select {ref} from {table.references(fk)})",
             )
             assert orphans == [(0,)], (table.name, col)
 
 
 def test_gold_needs_silver():
     with duckdb.connect() as fresh:
-        with pytest.raises(TransformError, match=r"table silver\.users does not exist; build the silver layer first"):
-            build_gold(con=fresh, start_date=START, min_sessions=7)
-
-
-def test_min_sessions_must_be_positive(con):
-    with pytest.raises(ValueError, match=r"min_sessions must be at least 1 \(got 0\)"):
-        build_gold(con=con, start_date=START, min_sessions=0)
+        with pytest.raises(BuildError, match=r"table silver\.users does not exist; build the silver layer first"):
+            build_layer(con=fresh, layer="gold", params={"start_date": START, "min_sessions": 7})
 
 
 @pytest.mark.parametrize(("start", "min_sessions"), [(date(2023, 1, 13), 2), (date(2023, 1, 15), 1)])
@@ -267,8 +262,8 @@ def test_real_sessions_against_pandas(start, min_sessions):
                 f"insert into bronze.{table} by name select * from read_parquet(?)",
                 [str(SILVER_SUBSET / f"{table}.parquet")],
             )
-        build_silver(con=con)
-        counts = build_gold(con=con, start_date=start, min_sessions=min_sessions)
+        build_layer(con=con, layer="silver")
+        counts = build_layer(con=con, layer="gold", params={"start_date": start, "min_sessions": min_sessions})
         features = con.execute(
             "select sum(total_sessions), sum(total_base_fare), sum(total_checked_bags), sum(total_nights), "
             "sum(discount_usage_rate), sum(booked_trips), sum(hotel_trips) from gold.user_features"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from traveltide.contract.segments import PERK_NAMES, PROFILE_FEATURES
+from traveltide.contract.gold import PERK_NAMES, PROFILE_FEATURES
 from traveltide.segmentation import perks
 
 BAG, CANCEL, DISCOUNT, NIGHT = range(4)

@@ -17,7 +17,7 @@ import pytest
 from sklearn.metrics import silhouette_score
 
 from traveltide.contract import gold
-from traveltide.contract.segments import PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
+from traveltide.contract.gold import PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
 from traveltide.segmentation import (
     DEMOGRAPHIC_COLUMNS,
     FEATURES,

@@ -11,8 +11,9 @@ import pytest
 from helpers.bronze_builder import create_bronze, insert_rows
 from helpers.data import COHORT_EXTRACT, SILVER_SUBSET
 
+from traveltide.build import BuildError, build_layer
 from traveltide.contract import silver
-from traveltide.transform import TransformError, build_silver
+from traveltide.pipeline import SilverTable, read_silver_accounts
 
 REAL_HOTELS = COHORT_EXTRACT / "hotels.csv"
 
@@ -107,11 +108,12 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 @pytest.fixture
-def built(con: duckdb.DuckDBPyConnection) -> dict:
+def built(con: duckdb.DuckDBPyConnection) -> dict[str, SilverTable]:
     create_bronze(con=con)
     for table, rows in {"users": USERS, "sessions": SESSIONS, "flights": FLIGHTS, "hotels": HOTELS}.items():
         insert_rows(con=con, table=table, rows=rows)
-    return build_silver(con=con)
+    build_layer(con=con, layer="silver")
+    return read_silver_accounts(con=con)
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
@@ -120,10 +122,10 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
 
 def test_counts_and_set_aside_account_for_every_bronze_row(con, built):
     assert built == {
-        "users": {"rows": 4, "set_aside": {"null key": 1, "duplicate key": 1}},  # 6 = 4 + 1 + 1
-        "sessions": {"rows": 5, "set_aside": {"null key": 1, "duplicate key": 1, "unknown user": 2}},  # 9 = 5+1+1+2
-        "flights": {"rows": 2, "set_aside": {"null key": 0, "duplicate key": 1}},  # 3 = 2 + 1
-        "hotels": {"rows": 6, "set_aside": {"null key": 1, "duplicate key": 1}},  # 8 = 6 + 1 + 1
+        "users": SilverTable(rows=4, set_aside={"null key": 1, "duplicate key": 1}),  # 6 = 4 + 1 + 1
+        "sessions": SilverTable(rows=5, set_aside={"null key": 1, "duplicate key": 1, "unknown user": 2}),  # 9 = 5+1+1+2
+        "flights": SilverTable(rows=2, set_aside={"null key": 0, "duplicate key": 1}),  # 3 = 2 + 1
+        "hotels": SilverTable(rows=6, set_aside={"null key": 1, "duplicate key": 1}),  # 8 = 6 + 1 + 1
     }
     assert sorted(_one(con, "select table_name, reason, rows from silver.set_aside")) == sorted([
         ("users", "null key", 1), ("users", "duplicate key", 1),
@@ -191,7 +193,7 @@ def test_hotel_brand_city_and_clean_nights(con, built):
 
 
 def test_silver_tables_match_the_contract(con, built):
-    for table in silver.TABLES:
+    for table in silver.LAYER.published:
         columns = _one(
             con,
             "select column_name, data_type from information_schema.columns "
@@ -209,25 +211,25 @@ def test_silver_tables_match_the_contract(con, built):
 
 
 def test_missing_bronze_table_names_the_table(con):
-    with pytest.raises(TransformError, match=r"table bronze\.users does not exist; load the bronze layer first"):
-        build_silver(con=con)
+    with pytest.raises(BuildError, match=r"table bronze\.users does not exist; load the bronze layer first"):
+        build_layer(con=con, layer="silver")
 
 
 def test_bronze_table_off_contract_names_the_column(con):
     create_bronze(con=con)
     con.execute("alter table bronze.hotels alter nights type varchar")
     with pytest.raises(
-        TransformError,
+        BuildError,
         match=r"bronze\.hotels does not match .*position 3: built \('nights', 'VARCHAR'\), contract \('nights', 'INTEGER'\)",
     ):
-        build_silver(con=con)
+        build_layer(con=con, layer="silver")
 
 
 def test_real_hotels_against_pandas(con):
     """400 real hotel rows: clean nights, brands and cities recomputed independently."""
     create_bronze(con=con)
     con.execute("insert into bronze.hotels by name select * from read_csv(?)", [str(REAL_HOTELS)])
-    build_silver(con=con)
+    build_layer(con=con, layer="silver")
 
     df = pd.read_csv(REAL_HOTELS, parse_dates=["check_in_time", "check_out_time"])
     days = (df.check_out_time.dt.normalize() - df.check_in_time.dt.normalize()).dt.days
@@ -256,20 +258,21 @@ def test_real_sessions_flights_against_pandas(con):
     create_bronze(con=con)
     for table in ("users", "sessions", "flights"):
         con.execute(f"insert into bronze.{table} by name select * from read_parquet(?)", [str(SILVER_SUBSET / f"{table}.parquet")])
-    result = build_silver(con=con)
+    build_layer(con=con, layer="silver")
+    result = read_silver_accounts(con=con)
 
     users = pd.read_parquet(SILVER_SUBSET / "users.parquet")
     sessions = pd.read_parquet(SILVER_SUBSET / "sessions.parquet")
     flights = pd.read_parquet(SILVER_SUBSET / "flights.parquet")
     known = sessions[sessions.user_id.isin(users.user_id)]
-    assert result["sessions"] == {
-        "rows": len(known),
-        "set_aside": {"null key": 0, "duplicate key": 0, "unknown user": len(sessions) - len(known)},
-    }
-    assert result["flights"] == {
-        "rows": len(flights.drop_duplicates()),
-        "set_aside": {"null key": 0, "duplicate key": len(flights) - len(flights.drop_duplicates())},
-    }
+    assert result["sessions"] == SilverTable(
+        rows=len(known),
+        set_aside={"null key": 0, "duplicate key": 0, "unknown user": len(sessions) - len(known)},
+    )
+    assert result["flights"] == SilverTable(
+        rows=len(flights.drop_duplicates()),
+        set_aside={"null key": 0, "duplicate key": len(flights) - len(flights.drop_duplicates())},
+    )
     kinds = known.trip_id.notna().map({True: "booking", False: "browse"})  # no cancellations in this subset
     assert dict(_one(con, "select session_type, count(*) from silver.sessions group by 1")) == kinds.value_counts().to_dict()
     seconds = (pd.to_datetime(known.session_end) - known.session_start).dt.total_seconds()

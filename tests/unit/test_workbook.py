@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from traveltide.charts import PERK_COLORS
-from traveltide.contract.mart import TABLES
+from traveltide.contract.mart import LAYER
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "tableau" / "starter_workbook.md"
@@ -41,7 +41,7 @@ def tds_captions(tds: Path) -> dict[tuple[str, str], str]:
 
 def problems(text: str, *, captions: dict[tuple[str, str], str]) -> list[str]:
     """Every field reference of the recipe that the contract or the .tds does not back."""
-    contract = {t.name: set(t.column_names) for t in TABLES}
+    contract = {t.name: set(t.column_names) for t in LAYER.tables}
     found = []
     for table, column in _REF.findall(text):
         if column not in contract.get(table, set()):

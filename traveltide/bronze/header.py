@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from traveltide.contract import Table
+from traveltide.errors import TravelTideError
 
 __all__ = ["BronzeError", "ColumnPlan", "is_gzip", "plan_columns", "read_header"]
 
@@ -23,7 +24,7 @@ _MAX_HEADER_BYTES = 1 << 20
 _OTHER_DELIMITERS = {";": "';'", "\t": "tab", "|": "'|'"}
 
 
-class BronzeError(ValueError):
+class BronzeError(TravelTideError, ValueError):
     """A bronze export cannot be loaded; the message names the file, the column or line, and the fix."""
 
 

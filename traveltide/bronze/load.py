@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib.resources import files as package_files
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,8 @@ import duckdb
 
 from traveltide.bronze.header import BronzeError, ColumnPlan, plan_columns
 from traveltide.contract import Table
-from traveltide.contract.bronze import TABLES
+from traveltide.contract.bronze import LAYER
+from traveltide.sql import read_sql
 
 __all__ = ["BronzeReport", "load_bronze"]
 
@@ -41,10 +41,6 @@ class BronzeReport:
         }
 
 
-def _sql(name: str) -> str:
-    return package_files("traveltide").joinpath("sql", "bronze", name).read_text(encoding="utf-8")
-
-
 def _load_one(con: duckdb.DuckDBPyConnection, plan: ColumnPlan) -> None:
     name = plan.table.name
     rejects_table, rejects_scan = f"bronze_rejects_{name}", f"bronze_rejects_scan_{name}"
@@ -56,7 +52,7 @@ def _load_one(con: duckdb.DuckDBPyConnection, plan: ColumnPlan) -> None:
         "rejects_scan": rejects_scan,
     }
     try:
-        rel = con.sql(_sql("read_export.sql"), params=params)
+        rel = con.sql(read_sql(layer="bronze", name="read_export"), params=params)
         rel.select(*(duckdb.ColumnExpression(c) for c in plan.table.column_names)).create(
             plan.table.qualified_name
         )
@@ -67,7 +63,7 @@ def _load_one(con: duckdb.DuckDBPyConnection, plan: ColumnPlan) -> None:
             "check that the file is complete and is a comma-separated UTF-8 CSV (or its .gz)"
         ) from None
     con.execute(
-        _sql("rejects.sql"),
+        read_sql(layer="bronze", name="rejects"),
         {
             "table_name": name,
             "file": str(plan.path),
@@ -83,18 +79,18 @@ def load_bronze(*, con: duckdb.DuckDBPyConnection, files: Mapping[str, Path]) ->
     All headers are checked before anything is written, and the load is one transaction:
     a failure leaves the previous bronze tables as they were.
     """
-    expected = [t.name for t in TABLES]
+    expected = [t.name for t in LAYER.tables]
     unknown = sorted(set(files) - set(expected))
     absent = [t for t in expected if t not in files]
     if unknown or absent:
         raise BronzeError(
             f"bronze needs exactly the files of {expected}; missing {absent}, unknown {unknown}"
         )
-    plans = [plan_columns(table=t, path=Path(files[t.name])) for t in TABLES]
+    plans = [plan_columns(table=t, path=Path(files[t.name])) for t in LAYER.tables]
     with _any_row_order(con):
         con.begin()
         try:
-            con.execute(_sql("schema.sql"))
+            con.execute(read_sql(layer="bronze", name="schema"))
             for plan in plans:
                 _load_one(con, plan)
             counts = _reject_counts(con)
@@ -141,7 +137,7 @@ def _any_row_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _reject_counts(con: duckdb.DuckDBPyConnection) -> Sequence[tuple[str, int, int, list[int] | None]]:
-    return con.execute(_sql("reject_counts.sql")).fetchall()
+    return con.execute(read_sql(layer="bronze", name="reject_counts")).fetchall()
 
 
 def _count_rows(con: duckdb.DuckDBPyConnection, table: Table) -> int:

@@ -1,63 +1,32 @@
-"""The data contract as code: one definition per table feeds the SQL casts, the
-Great Expectations suites, the Hyper keys and the analysts' data dictionary.
+"""The data contract as code: every table of every layer, once, with its grain, columns and keys.
 
-Each layer module (``bronze``, ``silver``, ``gold``, ``mart``) exports ``TABLES``,
-a tuple of :class:`Table` in build order.
+One ``<layer>/<table>`` name finds everything about a table: its declaration in
+``traveltide/contract/<layer>.py``, its SQL in ``traveltide/sql/<layer>/<table>.sql`` and its
+business checks in ``expectations/<layer>/<table>.json``. From the declaration come the build's
+contract check, the column, type, NOT NULL and key expectations, the Hyper keys and the data
+dictionary.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from traveltide.contract import bronze, gold, mart, silver
+from traveltide.contract.model import Column, ForeignKey, Layer, Materialized, Table
 
-__all__ = ["Column", "ForeignKey", "Table"]
+__all__ = ["LAYERS", "Column", "ForeignKey", "Layer", "Materialized", "Table", "layer", "table"]
 
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One column: its name, DuckDB type, meaning for an analyst, and nullability."""
-
-    name: str
-    type: str
-    description: str
-    nullable: bool = True
+# In pipeline order.
+LAYERS: tuple[Layer, ...] = (bronze.LAYER, silver.LAYER, gold.LAYER, mart.LAYER)
 
 
-@dataclass(frozen=True, slots=True)
-class ForeignKey:
-    """``columns`` of this table reference ``ref_columns`` of ``ref_table`` (same layer)."""
+def layer(name: str) -> Layer:
+    """The layer called ``name`` ('bronze', 'silver', 'gold' or 'mart')."""
+    for found in LAYERS:
+        if found.name == name:
+            return found
+    raise KeyError(f"no layer {name!r}; expected one of {[lay.name for lay in LAYERS]}")
 
-    columns: tuple[str, ...]
-    ref_table: str
-    ref_columns: tuple[str, ...]
 
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    """A table of one layer with its grain sentence, columns and keys.
-
-    ``view`` tables are DuckDB views: readers see a table, but nothing is copied (silver's
-    pass-through tables read bronze, so the run does not write the data twice).
-    """
-
-    layer: str
-    name: str
-    grain: str
-    columns: tuple[Column, ...]
-    primary_key: tuple[str, ...] = ()
-    foreign_keys: tuple[ForeignKey, ...] = field(default=())
-    view: bool = False
-
-    @property
-    def qualified_name(self) -> str:
-        """``layer.name``, the table's name in the working DuckDB database."""
-        return f"{self.layer}.{self.name}"
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
-    def column(self, name: str) -> Column:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise KeyError(f"{self.qualified_name} has no column {name!r}")
+def table(qualified_name: str) -> Table:
+    """The table called ``layer.name`` (e.g. 'silver.sessions')."""
+    layer_name, _, name = qualified_name.partition(".")
+    return layer(layer_name).table(name)

@@ -6,9 +6,9 @@ Types are the source database types mapped to DuckDB: ``numeric`` is read as DOU
 
 from __future__ import annotations
 
-from traveltide.contract import Column, Table
+from traveltide.contract.model import Column, Layer, Table
 
-__all__ = ["TABLES", "USERS", "SESSIONS", "FLIGHTS", "HOTELS", "by_name"]
+__all__ = ["FLIGHTS", "HOTELS", "LAYER", "SESSIONS", "USERS"]
 
 USERS = Table(
     layer="bronze",
@@ -90,12 +90,9 @@ HOTELS = Table(
     ),
 )
 
-TABLES: tuple[Table, ...] = (USERS, SESSIONS, FLIGHTS, HOTELS)
-
-
-def by_name(name: str) -> Table:
-    """The bronze table called ``name`` ('users', 'sessions', 'flights' or 'hotels')."""
-    for t in TABLES:
-        if t.name == name:
-            return t
-    raise KeyError(f"no bronze table {name!r}; expected one of {[t.name for t in TABLES]}")
+LAYER = Layer(
+    name="bronze",
+    description="The four exports loaded as typed tables, every column present, nothing dropped (SPEC §2).",
+    tables=(USERS, SESSIONS, FLIGHTS, HOTELS),
+    keys_enforced=False,
+)

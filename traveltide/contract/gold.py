@@ -1,6 +1,5 @@
-"""Gold: the window, the cohort, their sessions and trips, and one row of behavioural
-features per cohort user (SPEC §2). The segmentation step adds gold.user_segments and
-gold.segments (contract in the segmentation module's own tables).
+"""Gold: the window, the cohort, their sessions and trips, one row of behavioural features per
+cohort user (SPEC §2), and the segmentation's two tables (SPEC §3), a Python model of gold.
 
 The window is sessions with ``session_start >= start_date``; the cohort is users with at
 least ``min_sessions`` window sessions. A trip is *booked* when its booking session is in
@@ -10,15 +9,32 @@ over trips count only booked, not cancelled trips ("kept trips").
 
 from __future__ import annotations
 
-from traveltide.contract import Column, ForeignKey, Table, silver
+from traveltide.contract import silver
+from traveltide.contract.model import Column, ForeignKey, Layer, Table
 
-__all__ = ["TABLES", "COHORT", "SESSIONS", "TRIPS", "USER_FEATURES", "FEATURE_COLUMNS", "SPEC_FEATURES", "by_name"]
+__all__ = [
+    "CLUSTER_FEATURES",
+    "COHORT",
+    "DRIVER_EXTRAS",
+    "FEATURE_COLUMNS",
+    "LAYER",
+    "PERK_NAMES",
+    "PROFILE_FEATURES",
+    "SCORE_COLUMNS",
+    "SEGMENTS",
+    "SESSIONS",
+    "SPEC_FEATURES",
+    "TRIPS",
+    "USER_FEATURES",
+    "USER_SEGMENTS",
+]
 
 COHORT = Table(
     layer="gold",
     name="cohort",
     grain="One row per cohort user: a user with at least min_sessions sessions starting on or after start_date.",
     primary_key=("user_id",),
+    foreign_keys=(ForeignKey(("user_id",), "users", ("user_id",), ref_layer="silver"),),
     columns=(
         Column("user_id", "INTEGER", "User identifier.", nullable=False),
         Column("window_sessions", "BIGINT", "Sessions of the user in the window (>= min_sessions).", nullable=False),
@@ -136,12 +152,113 @@ USER_FEATURES = Table(
     columns=(Column("user_id", "INTEGER", "User identifier.", nullable=False), *_FEATURES),
 )
 
-TABLES: tuple[Table, ...] = (COHORT, SESSIONS, TRIPS, USER_FEATURES)
+# --- The segmentation (SPEC §3): gold.segments and gold.user_segments, built in Python -------
+# The feature lists and perk names are here because they decide columns of these tables: the
+# profile means (PROFILE_FEATURES) and the score columns (SCORE_COLUMNS). The model inputs
+# (CLUSTER_FEATURES) decide no column; each is profiled. The six SPEC features stay in every
+# segment's profile whether or not they are model inputs.
+
+# The model's inputs: the perk driver features, behaviour only (no demographics, rooms or
+# seats; no total_sessions or total_base_fare, which measure activity and price, not what a
+# perk rewards). traveltide.segmentation.features explains the choice; every name is a column of
+# gold.user_features (its meaning is defined there).
+CLUSTER_FEATURES: tuple[str, ...] = (
+    "total_checked_bags",
+    "bags_per_flight",
+    "cancellation_rate",
+    "discount_usage_rate",
+    "avg_discount_amount",
+    "total_nights",
+    "bundle_rate",
+)
+
+# Behavioural features profiled besides the six SPEC features.
+DRIVER_EXTRAS: tuple[str, ...] = (
+    "bags_per_flight",
+    "avg_discount_amount",
+    "bundle_rate",
+    "nights_per_hotel_trip",
+)
+
+# Features whose segment means are kept in gold.segments (the SPEC six first).
+PROFILE_FEATURES: tuple[str, ...] = SPEC_FEATURES + DRIVER_EXTRAS
 
 
-def by_name(name: str) -> Table:
-    """The gold table called ``name`` (of the tables built by the SQL transform)."""
-    for t in TABLES:
-        if t.name == name:
-            return t
-    raise KeyError(f"no gold table {name!r}; expected one of {[t.name for t in TABLES]}")
+# The four perks, in their fixed order (ids and colours follow it). "Free hotel meal" is
+# not supported by the data and is never assigned.
+PERK_NAMES: tuple[str, ...] = (
+    "Free checked bag",
+    "No cancellation fees",
+    "Exclusive discounts",
+    "One night free hotel with flight",
+)
+
+SCORE_COLUMNS: dict[str, str] = {
+    "Free checked bag": "score_free_checked_bag",
+    "No cancellation fees": "score_no_cancellation_fees",
+    "Exclusive discounts": "score_exclusive_discounts",
+    "One night free hotel with flight": "score_free_hotel_night",
+}
+
+_PERK_LIST = ", ".join(f"'{p}'" for p in PERK_NAMES)
+
+SEGMENTS = Table(
+    layer="gold",
+    name="segments",
+    grain="One row per segment of the cohort.",
+    primary_key=("segment_id",),
+    materialized="python",
+    columns=(
+        Column("segment_id", "INTEGER", "Segment id, 1..k, ordered by perk order then size (not the k-means label).", nullable=False),
+        Column(
+            "segment_name",
+            "VARCHAR",
+            "Readable name from behaviour: the perk's drivers when the perk fits, else the "
+            "segment's largest deviation from the cohort.",
+            nullable=False,
+        ),
+        Column("perk", "VARCHAR", f"Perk offered to the segment: one of {_PERK_LIST}.", nullable=False),
+        Column("users", "BIGINT", "Cohort users in the segment.", nullable=False),
+        Column("share", "DOUBLE", "Share of the cohort in the segment (0-1).", nullable=False),
+        Column("reason", "VARCHAR", "One sentence saying why the perk fits the segment.", nullable=False),
+        *(
+            Column(f, "DOUBLE", f"Segment mean of {f}; per user: {USER_FEATURES.column(f).description}", nullable=False)
+            for f in PROFILE_FEATURES
+        ),
+        *(
+            Column(c, "DOUBLE", f"Mean fit (0-100) of '{p}' over the segment's users; 50 is the cohort average.", nullable=False)
+            for p, c in SCORE_COLUMNS.items()
+        ),
+    ),
+)
+
+USER_SEGMENTS = Table(
+    layer="gold",
+    name="user_segments",
+    grain="One row per cohort user.",
+    primary_key=("user_id",),
+    materialized="python",
+    foreign_keys=(
+        ForeignKey(("user_id",), "user_features", ("user_id",)),
+        ForeignKey(("segment_id",), "segments", ("segment_id",)),
+    ),
+    columns=(
+        Column("user_id", "INTEGER", "Cohort user.", nullable=False),
+        Column("segment_id", "INTEGER", "The user's segment.", nullable=False),
+        Column("segment_name", "VARCHAR", "Name of the user's segment.", nullable=False),
+        Column("perk", "VARCHAR", "Perk of the user's segment.", nullable=False),
+        Column("perk_score", "DOUBLE", "The user's fit (0-100) for the perk they get.", nullable=False),
+        Column("runner_up_perk", "VARCHAR", "The perk with the user's highest score other than their own perk.", nullable=False),
+        *(
+            Column(c, "DOUBLE", f"Fit (0-100) of '{p}': mean cohort percentile of the perk's driver features.", nullable=False)
+            for p, c in SCORE_COLUMNS.items()
+        ),
+    ),
+)
+
+LAYER = Layer(
+    name="gold",
+    description="The window, the cohort, its sessions and trips, user features and segments (SPEC §2, §3).",
+    tables=(COHORT, SESSIONS, TRIPS, USER_FEATURES, SEGMENTS, USER_SEGMENTS),
+    keys_enforced=True,
+)

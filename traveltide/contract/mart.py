@@ -1,9 +1,9 @@
 """Mart: the Tableau star schema (SPEC §4), one fact table and four dimensions.
 
-These definitions are the extract's contract: ``traveltide.mart`` checks the built DuckDB
-tables against them, ``traveltide.publish.extract`` declares their keys to Hyper and checks the
-written file, and ``traveltide.publish.dictionary`` turns them into the analysts' data dictionary
-and the Tableau data source. Types are the DuckDB types of the mart tables; each maps to
+These definitions are the extract's contract: the build checks the DuckDB tables against
+them, the mart suites check their keys, ``traveltide.publish.extract`` declares the keys to
+Hyper and compares the written file with them, and ``traveltide.publish.dictionary`` turns them
+into the analysts' data dictionary and the Tableau data source. Types are the DuckDB types of the mart tables; each maps to
 one Tableau-friendly Hyper type (no 128-bit decimals: money and rates are DOUBLE).
 
 The foreign keys form a tree rooted at ``fact_sessions``:
@@ -14,20 +14,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from traveltide.contract import Column, ForeignKey, Table, gold, segments, silver
+from traveltide.contract import gold, silver
+from traveltide.contract.model import Column, ForeignKey, Layer, Table
 
 __all__ = [
-    "TABLES",
-    "SCHEMA",
-    "PROFILE_COLUMNS",
-    "FACT_SESSIONS",
-    "DIM_USERS",
-    "DIM_TRIPS",
-    "DIM_SEGMENTS",
     "DIM_DATE",
+    "DIM_SEGMENTS",
+    "DIM_TRIPS",
+    "DIM_USERS",
+    "FACT_SESSIONS",
     "HYPER_TYPES",
+    "LAYER",
+    "PROFILE_COLUMNS",
+    "SCHEMA",
     "TABLEAU_TYPES",
-    "by_name",
 ]
 
 # Schema of the tables inside the .hyper file (Tableau's convention).
@@ -57,15 +57,19 @@ TABLEAU_TYPES: dict[str, str] = {
 
 
 def _attribute(column: Column) -> Column:
-    """An upstream column carried into the mart as a plain (nullable) attribute."""
-    return replace(column, nullable=True)
+    """An upstream column carried into the mart as a plain (nullable) attribute.
+
+    ``perk`` stays NOT NULL: every cohort user and every segment has one, and the campaign
+    reads it from the extract.
+    """
+    return column if column.name == "perk" else replace(column, nullable=True)
 
 
 _USER = silver.USERS.column
-_SEGMENT = segments.SEGMENTS.column
+_SEGMENT = gold.SEGMENTS.column
 # Profile columns of gold.segments are renamed mean_<name> in the mart, so they do not
 # collide with the per-user columns of dim_users in Tableau.
-PROFILE_COLUMNS: tuple[str, ...] = (*segments.PROFILE_FEATURES, *segments.SCORE_COLUMNS.values())
+PROFILE_COLUMNS: tuple[str, ...] = (*gold.PROFILE_FEATURES, *gold.SCORE_COLUMNS.values())
 
 FACT_SESSIONS = Table(
     layer="mart",
@@ -106,7 +110,7 @@ DIM_USERS = Table(
     columns=(
         Column("user_id", "INTEGER", "User identifier.", nullable=False),
         Column("segment_id", "INTEGER", "Segment of the user (key to dim_segments).", nullable=False),
-        *(_attribute(c) for c in segments.USER_SEGMENTS.columns[2:]),
+        *(_attribute(c) for c in gold.USER_SEGMENTS.columns[2:]),
         *(_attribute(c) for c in gold.USER_FEATURES.columns[1:]),
         *(
             _attribute(_USER(name))
@@ -171,13 +175,10 @@ DIM_DATE = Table(
     ),
 )
 
-# Build order: dim_date is derived from fact_sessions.
-TABLES: tuple[Table, ...] = (DIM_SEGMENTS, DIM_USERS, DIM_TRIPS, FACT_SESSIONS, DIM_DATE)
-
-
-def by_name(name: str) -> Table:
-    """The mart table called ``name``."""
-    for t in TABLES:
-        if t.name == name:
-            return t
-    raise KeyError(f"no mart table {name!r}; expected one of {[t.name for t in TABLES]}")
+LAYER = Layer(
+    name="mart",
+    description="The Tableau star schema: fact_sessions and four dimensions (SPEC §4).",
+    # Build order: dim_date is derived from fact_sessions.
+    tables=(DIM_SEGMENTS, DIM_USERS, DIM_TRIPS, FACT_SESSIONS, DIM_DATE),
+    keys_enforced=True,
+)

@@ -7,20 +7,10 @@ renamed ``nights_reported`` because silver recomputes ``nights``.
 
 from __future__ import annotations
 
-from traveltide.contract import Column, ForeignKey, Table, bronze
+from traveltide.contract import bronze
+from traveltide.contract.model import Column, ForeignKey, Layer, Table
 
-__all__ = [
-    "TABLES",
-    "WORK_TABLES",
-    "BUILD_ORDER",
-    "USERS",
-    "SESSIONS",
-    "FLIGHTS",
-    "HOTELS",
-    "SET_ASIDE",
-    "SET_ASIDE_REASONS",
-    "by_name",
-]
+__all__ = ["FLIGHTS", "HOTELS", "LAYER", "SESSIONS", "SET_ASIDE", "SET_ASIDE_REASONS", "USERS"]
 
 # Why a bronze row is not in silver; silver.set_aside holds one count per table and reason.
 SET_ASIDE_REASONS: dict[str, tuple[str, ...]] = {
@@ -52,7 +42,7 @@ SESSIONS = Table(
     grain="One row per session of a known user (session_id unique and not NULL).",
     primary_key=("session_id",),
     foreign_keys=(ForeignKey(("user_id",), "users", ("user_id",)),),
-    view=True,
+    materialized="view",
     columns=(
         *bronze.SESSIONS.columns,
         Column(
@@ -76,7 +66,7 @@ FLIGHTS = Table(
     grain="One row per trip with a flight (trip_id unique and not NULL).",
     primary_key=("trip_id",),
     columns=bronze.FLIGHTS.columns,
-    view=True,
+    materialized="view",
 )
 
 _H = bronze.HOTELS.column
@@ -85,7 +75,7 @@ HOTELS = Table(
     name="hotels",
     grain="One row per trip with a hotel stay (trip_id unique and not NULL).",
     primary_key=("trip_id",),
-    view=True,
+    materialized="view",
     columns=(
         _H("trip_id"),
         _H("hotel_name"),
@@ -137,12 +127,11 @@ SET_ASIDE = Table(
     ),
 )
 
-TABLES: tuple[Table, ...] = (USERS, SESSIONS, FLIGHTS, HOTELS, SET_ASIDE)
-
 _BRONZE_ROWS = Column("bronze_rows", "BIGINT", "Bronze rows carrying this key.", nullable=False)
 
 
 def _exceptions(source: Table, *extra: Column) -> Table:
+    """The work table behind a pass-through view: the few keys it must treat apart."""
     return Table(
         layer="silver",
         name=f"{source.name}_exceptions",
@@ -152,27 +141,27 @@ def _exceptions(source: Table, *extra: Column) -> Table:
         ),
         primary_key=source.primary_key,
         columns=(*source.columns, _BRONZE_ROWS, *extra),
+        published=False,
     )
 
 
-# Not part of the published layer (no suite, no Parquet): they hold the few keys the
-# pass-through views must treat apart, so silver never stores a second copy of bronze.
-WORK_TABLES: tuple[Table, ...] = (
-    _exceptions(
-        bronze.SESSIONS,
-        Column("known_user", "BOOLEAN", "The kept row's user_id is in silver.users.", nullable=False),
+LAYER = Layer(
+    name="silver",
+    description="Typed, deduplicated, cleaned tables, one per source table, with derived columns (SPEC §2).",
+    # Build order. The work tables hold the few keys the pass-through views must treat apart,
+    # so silver never stores a second copy of bronze (no suite, no Parquet).
+    tables=(
+        USERS,
+        _exceptions(
+            bronze.SESSIONS,
+            Column("known_user", "BOOLEAN", "The kept row's user_id is in silver.users.", nullable=False),
+        ),
+        _exceptions(bronze.FLIGHTS),
+        _exceptions(bronze.HOTELS),
+        SESSIONS,
+        FLIGHTS,
+        HOTELS,
+        SET_ASIDE,
     ),
-    _exceptions(bronze.FLIGHTS),
-    _exceptions(bronze.HOTELS),
+    keys_enforced=True,
 )
-
-# Each table reads only tables built before it.
-BUILD_ORDER: tuple[Table, ...] = (USERS, *WORK_TABLES, SESSIONS, FLIGHTS, HOTELS, SET_ASIDE)
-
-
-def by_name(name: str) -> Table:
-    """The silver table called ``name``."""
-    for t in TABLES:
-        if t.name == name:
-            return t
-    raise KeyError(f"no silver table {name!r}; expected one of {[t.name for t in TABLES]}")

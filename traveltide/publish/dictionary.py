@@ -14,8 +14,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from traveltide.contract import Table
-from traveltide.contract.mart import HYPER_TYPES, SCHEMA, TABLEAU_TYPES, TABLES
-from traveltide.contract.segments import SCORE_COLUMNS
+from traveltide.contract.gold import SCORE_COLUMNS
+from traveltide.contract.mart import HYPER_TYPES, LAYER, SCHEMA, TABLEAU_TYPES
 
 __all__ = [
     "DICTIONARY_FILES",
@@ -71,7 +71,7 @@ def field_names() -> dict[tuple[str, str], str]:
 
 def _star_order() -> list[Table]:
     # Fact first, so shared key names stay bare on the fact table (as Tableau names them).
-    return sorted(TABLES, key=lambda t: (t.name != "fact_sessions", t.name))
+    return sorted(LAYER.tables, key=lambda t: (t.name != "fact_sessions", t.name))
 
 
 def _keys_of(table: Table) -> dict[str, str]:
@@ -231,7 +231,7 @@ def render_tds(*, extract_path: str) -> str:
         "    </cols>",
         "  </connection>",
     ]
-    by_name = {t.name: t for t in TABLES}
+    by_name = {t.name: t for t in LAYER.tables}
     for (table, column), field in names.items():
         lines += _column_xml(by_name[table], column, field)
     lines += ["  <object-graph>", "    <objects>"]

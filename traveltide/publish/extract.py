@@ -28,9 +28,10 @@ from tableauhyperapi import (
     escape_string_literal,
 )
 
+from traveltide.build import check_contract
 from traveltide.contract import ForeignKey, Table
-from traveltide.contract.mart import HYPER_TYPES, SCHEMA, TABLES
-from traveltide.mart import check_mart
+from traveltide.contract.mart import HYPER_TYPES, LAYER, SCHEMA
+from traveltide.errors import TravelTideError
 
 __all__ = [
     "ExtractError",
@@ -47,7 +48,7 @@ _MAGIC = b"Hyper"
 _VERSION_OFFSET = 10
 
 
-class ExtractError(RuntimeError):
+class ExtractError(TravelTideError, RuntimeError):
     """The written .hyper file does not hold what the mart holds; the message says what differs."""
 
 
@@ -100,7 +101,7 @@ def _write_groups() -> list[list[Table]]:
     of NOT NULL names to all tables of a call, so a group never mixes a key column with a
     nullable column of the same name (fact_sessions.trip_id vs dim_trips.trip_id)."""
     groups: list[list[Table]] = []
-    for table in sorted(TABLES, key=lambda t: t.name == "fact_sessions"):
+    for table in sorted(LAYER.tables, key=lambda t: t.name == "fact_sessions"):
         for group in groups:
             members = [*group, table]
             not_null = {c.name for t in members for c in t.columns if not c.nullable}
@@ -121,12 +122,12 @@ def _columns_sql(columns: tuple[str, ...]) -> str:
 
 
 def _declare_keys(connection: Connection) -> None:
-    for table in TABLES:
+    for table in LAYER.tables:
         if table.primary_key:
             connection.execute_command(
                 f"ALTER TABLE {_table_name(table.name)} ADD ASSUMED PRIMARY KEY ({_columns_sql(table.primary_key)})"
             )
-    for table in TABLES:
+    for table in LAYER.tables:
         for fk in table.foreign_keys:
             connection.execute_command(
                 f"ALTER TABLE {_table_name(table.name)} ADD ASSUMED FOREIGN KEY ({_columns_sql(fk.columns)}) "
@@ -203,24 +204,6 @@ def _describe(connection: Connection, path: Path) -> ExtractDescription:
     return ExtractDescription(path=path, file_version=_file_version(path), tables=tuple(tables))
 
 
-def _orphans(connection: Connection) -> list[str]:
-    problems = []
-    for table in TABLES:
-        for fk in table.foreign_keys:
-            on = " AND ".join(
-                f"r.{_columns_sql((rc,))} = t.{_columns_sql((c,))}"
-                for c, rc in zip(fk.columns, fk.ref_columns, strict=True)
-            )
-            present = " AND ".join(f"t.{_columns_sql((c,))} IS NOT NULL" for c in fk.columns)
-            n = connection.execute_scalar_query(
-                f"SELECT COUNT(*) FROM {_table_name(table.name)} AS t WHERE {present} "
-                f"AND NOT EXISTS (SELECT 1 FROM {_table_name(fk.ref_table)} AS r WHERE {on})"
-            )
-            if n:
-                problems.append(f"{table.name}.{','.join(fk.columns)}: {n} row(s) without a match in {fk.ref_table}")
-    return problems
-
-
 def _compare(description: ExtractDescription, counts: dict[str, int], file_version: str) -> list[str]:
     problems = []
     found = sorted(t.name for t in description.tables)
@@ -228,7 +211,7 @@ def _compare(description: ExtractDescription, counts: dict[str, int], file_versi
         problems.append(f"tables {found} != expected {sorted(counts)}")
     if description.file_version != file_version:
         problems.append(f"file format version {description.file_version} != {file_version}")
-    for table in TABLES:
+    for table in LAYER.tables:
         if table.name not in found:
             continue
         got = description.table(table.name)
@@ -247,11 +230,15 @@ def _compare(description: ExtractDescription, counts: dict[str, int], file_versi
 def write_extract(*, con: duckdb.DuckDBPyConnection, path: Path, file_version: str = "2") -> dict[str, int]:
     """Write mart.* into one .hyper at ``path`` (replaced if present), declare keys, verify.
 
-    ``path`` is a staging path: publishing it atomically is the caller's job. Returns the
-    row count per table. Raises :class:`ExtractError` (and removes the file) if the file
-    read back differs from the mart or the contract.
+    ``path`` is a staging path: publishing it atomically is the caller's job, after the mart's
+    checks (its keys among them) passed. Returns the row count per table. Raises
+    :class:`ExtractError` (and removes the file) if the file read back differs from the mart or
+    the contract.
     """
-    counts = check_mart(con=con)
+    counts = {}
+    for table in LAYER.tables:
+        check_contract(con=con, table=table, hint="build the mart first")
+        counts[table.name] = con.execute(f"select count(*) from {table.qualified_name}").fetchall()[0][0]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)  # a leftover of a killed run is not a database pantab can replace
     # No log_config here: pantab turns logging off itself, and drops a log_config it is given.
@@ -271,8 +258,7 @@ def write_extract(*, con: duckdb.DuckDBPyConnection, path: Path, file_version: s
         # One Hyper process declares the keys and reads the file back (each start costs 0.2 s).
         with hyper_connection(path=path, file_version=file_version) as connection:
             _declare_keys(connection)
-            problems = _orphans(connection)
-            problems += _compare(_describe(connection, path), counts, file_version)
+            problems = _compare(_describe(connection, path), counts, file_version)
         if problems:
             raise ExtractError(f"{path} failed its checks and was removed: " + "; ".join(problems))
     except BaseException:

@@ -1,14 +1,68 @@
-"""The run manifest: what the extract holds and where it came from, readable on its own."""
+"""The run manifest: what the extract holds and where it came from, readable on its own, and
+the few lines the terminal shows of it when a run has published."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from traveltide import __version__
+from traveltide.pipeline import Cleaned, Cohort, Extracted, Fetched, Loaded, Star
+from traveltide.run import Run
+from traveltide.segmentation import Diagnostics, SegmentationResult
 from traveltide.sources.hashing import files_sha256
 
-__all__ = ["write_manifest", "read_manifest"]
+__all__ = ["build_manifest", "format_summary", "read_manifest", "write_manifest"]
+
+
+def build_manifest(
+    *,
+    run: Run,
+    fetched: Fetched,
+    loaded: Loaded,
+    cleaned: Cleaned,
+    cohort: Cohort,
+    segments: SegmentationResult,
+    diagnostics: Diagnostics,
+    star: Star,
+    extracted: Extracted,
+    parquet: dict[str, Any],
+) -> dict[str, Any]:
+    """The manifest of a run whose checks all passed (publish, still to come, is not timed in it)."""
+    return {
+        "run_id": run.paths.run_id,
+        "package_version": __version__,
+        "started_at": run.started.isoformat(),
+        "finished_at": datetime.now(UTC).isoformat(),
+        "exports": str(run.paths.exports),
+        "settings": run.settings.public_dict(),
+        "source": fetched.to_dict(),
+        "bronze": loaded.to_dict(),
+        "silver": cleaned.to_dict(),
+        "row_counts": {"gold": cohort.to_dict(), "mart": dict(star.rows)},
+        "segments": segments.to_dict() | diagnostics.to_dict(),
+        "validation": {layer: v.to_dict() for layer, v in run.finished_validation().items()},
+        "extract": {**extracted.to_dict(), "parquet": parquet},
+        "timings_seconds": dict(run.timings),
+    }
+
+
+def format_summary(*, manifest: dict[str, Any]) -> str:
+    """What the terminal shows after a published run: the extract, the cohort, the segments, where to look."""
+    seg = manifest["segments"]
+    lines = [
+        f"Published {manifest['extract']['path']}",
+        f"Cohort: {manifest['row_counts']['gold'].get('cohort')} users "
+        f"(>= {manifest['settings']['min_sessions']} sessions since {manifest['settings']['start_date']})",
+        f"Segments (k = {seg['k']}):",
+    ]
+    for s in seg["segments"]:
+        lines.append(f"  {s['segment_id']}  {s['segment_name']:<28} {s['users']:>7} users  {s['perk']}")
+    exports = manifest["exports"]
+    lines.append(f"Manifest: {exports}/manifest.json   Data Docs: {exports}/data_docs/index.html")
+    return "\n".join(lines)
 
 
 def write_manifest(*, manifest: dict[str, Any], path: Path, staging: Path) -> Path:

@@ -27,12 +27,13 @@ from traveltide.charts import (
     plot_segment_profiles,
     plot_segment_sizes,
 )
-from traveltide.contract.segments import (
+from traveltide.contract.gold import (
     CLUSTER_FEATURES,
     PERK_NAMES,
     PROFILE_FEATURES,
     SCORE_COLUMNS,
 )
+from traveltide.errors import TravelTideError
 
 __all__ = ["ReportError", "write_report", "CLOSE_POINTS"]
 
@@ -44,7 +45,7 @@ _DATA_DOCS = "../data_docs/index.html"
 _TABLES = ("gold.segments", "gold.user_segments", "gold.user_features")
 
 
-class ReportError(RuntimeError):
+class ReportError(TravelTideError, RuntimeError):
     """The report cannot be written from this database; the message says what is missing."""
 
 

@@ -16,13 +16,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from traveltide.errors import TravelTideError
+
 __all__ = ["ExportsBusy", "exports_lock", "new_staging", "publish_staging", "remove_stale_staging"]
 
 STAGING_PREFIX = ".staging-"
 LOCK_NAME = ".traveltide.lock"
 
 
-class ExportsBusy(RuntimeError):
+class ExportsBusy(TravelTideError, RuntimeError):
     """Another run holds the exports folder."""
 
 

@@ -17,6 +17,8 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from traveltide.errors import TravelTideError
+
 __all__ = ["localize_data_docs", "OfflineDocsError", "CDN_ASSETS", "VENDOR_DIR"]
 
 VENDOR_DIR = "static/vendor"
@@ -76,7 +78,7 @@ _CSS_URL = re.compile(r"""(?P<head>(?:url\(|@import)\s*(?P<q>["']?))(?P<url>http
 _ANY_URL = re.compile(r"""https?://(?P<host>[^/"'\s)<>]+)[^"'\s)<>]*""")
 
 
-class OfflineDocsError(RuntimeError):
+class OfflineDocsError(TravelTideError, RuntimeError):
     """A Data Docs page loads something from the network that has no vendored copy."""
 
 

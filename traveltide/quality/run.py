@@ -12,13 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from traveltide.quality.suites import (
-    DEFAULT_EXPECTATIONS_DIR,
-    LAYERS,
-    Layer,
-    Suite,
-    load_layer_suites,
-)
+from traveltide.errors import TravelTideError
+from traveltide.quality.suites import LAYERS, LayerName, Suite, load_layer_suites
 from traveltide.quality.summary import ExpectationOutcome, LayerValidation
 from traveltide.runtime.database import connect
 
@@ -30,17 +25,17 @@ _RESULTS_FOLDER = "validation_results"
 _RUN_MARKER = "RUN_ID"
 
 
-class ValidationSetupError(RuntimeError):
+class ValidationSetupError(TravelTideError):
     """Validation could not start (missing database or table); the message says what to do."""
 
 
 def validate_layer(
     *,
     db_path: Path,
-    layer: Layer,
+    layer: LayerName,
     docs_dir: Path,
     run_id: str | None = None,
-    expectations_dir: Path = DEFAULT_EXPECTATIONS_DIR,
+    expectations_dir: Path | None = None,
     build_docs: bool = True,
 ) -> LayerValidation:
     """Validate every table of ``layer`` in the DuckDB file and add the results to Data Docs.
@@ -118,7 +113,7 @@ def validate_layer(
     )
 
 
-def build_data_docs(*, docs_dir: Path, expectations_dir: Path = DEFAULT_EXPECTATIONS_DIR) -> Path:
+def build_data_docs(*, docs_dir: Path, expectations_dir: Path | None = None) -> Path:
     """Build the Data Docs of every result stored in ``docs_dir`` at once; returns the index.
 
     Each build compiles GX's page templates anew (about 0.6 s) and rewrites the index, so a

@@ -1,6 +1,9 @@
-"""Expectation suites: the reviewed JSON files in ``expectations/<layer>/<table>.json`` plus
-the part that follows from the data contract (columns, types, NOT NULL, non-empty), generated
-at load time so suite and contract cannot drift apart.
+"""Expectation suites: the reviewed business rules in ``expectations/<layer>/<table>.json`` plus
+what follows from the data contract (non-empty, columns, types, NOT NULL, primary and foreign
+keys), generated at load time so suite and contract cannot drift apart.
+
+The suites ship with the package: a wheel carries ``expectations/`` as ``traveltide/expectations``
+(``pyproject.toml``); a source checkout reads the top-level folder.
 """
 
 from __future__ import annotations
@@ -10,24 +13,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from traveltide.contract import Table
+import traveltide
+from traveltide import contract
+from traveltide.contract import ForeignKey, Table
+from traveltide.errors import TravelTideError
 
 __all__ = [
     "LAYERS",
     "SEVERITIES",
-    "DEFAULT_EXPECTATIONS_DIR",
-    "Layer",
+    "LayerName",
     "Suite",
     "SuiteError",
-    "contract_tables",
     "contract_expectations",
+    "default_expectations_dir",
     "load_layer_suites",
 ]
 
-Layer = Literal["bronze", "silver", "gold", "mart"]
-LAYERS: tuple[str, ...] = ("bronze", "silver", "gold", "mart")
+LayerName = Literal["bronze", "silver", "gold", "mart"]
+LAYERS: tuple[str, ...] = tuple(layer.name for layer in contract.LAYERS)
 SEVERITIES: tuple[str, ...] = ("critical", "warning")
-DEFAULT_EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 # Gold and mart are built by the toolkit's own SQL, and gold has 65 NOT NULL columns: there
 # one SQL check per table names any column with NULLs. Each GX expectation costs about 35 ms
 # of Python, so 65 per-column checks cost 2 s a run. Bronze and silver keep one expectation per
@@ -35,7 +39,7 @@ DEFAULT_EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 _ONE_NULL_CHECK_PER_TABLE: tuple[str, ...] = ("gold", "mart")
 
 
-class SuiteError(ValueError):
+class SuiteError(TravelTideError, ValueError):
     """A suite file is missing or malformed; the message names the file and what to fix."""
 
 
@@ -54,30 +58,64 @@ class Suite:
         return f"{self.layer}.{self.table}"
 
 
-def contract_tables(*, layer: Layer) -> tuple[Table, ...]:
-    """The contract's tables of ``layer`` in build order (gold includes the segments)."""
-    if layer == "bronze":
-        from traveltide.contract import bronze as module
-    elif layer == "silver":
-        from traveltide.contract import silver as module
-    elif layer == "gold":
-        from traveltide.contract import gold as module
-        from traveltide.contract import segments
-
-        return (*module.TABLES, *segments.TABLES)
-    elif layer == "mart":
-        from traveltide.contract import mart as module
-    else:
-        raise SuiteError(f"unknown layer {layer!r}; expected one of {list(LAYERS)}")
-    return module.TABLES
+def default_expectations_dir() -> Path:
+    """The suites shipped with the package (a wheel), else the source tree's ``expectations/``."""
+    package = Path(traveltide.__file__).resolve().parent
+    shipped = package / "expectations"
+    return shipped if shipped.is_dir() else package.parent / "expectations"
 
 
 def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _critical(*, query: str, description: str, why: str) -> dict[str, Any]:
+    return {
+        "type": "unexpected_rows_expectation",
+        "kwargs": {"unexpected_rows_query": query, "description": description},
+        "meta": {"severity": "critical", "why": why},
+    }
+
+
+def _unique_key(table: Table) -> dict[str, Any]:
+    key = ", ".join(table.primary_key)
+    present = " and ".join(f"{c} is not null" for c in table.primary_key)
+    return _critical(
+        query=(
+            f"select {key}, count(*) as rows from {{batch}} where {present} and hash({key}) in "
+            f"(select hash({key}) from {{batch}} where {present} group by 1 having count(*) > 1) "
+            "group by all having count(*) > 1"
+        ),
+        description=f"{key} appears more than once (rows: {key}, rows)",
+        why=(
+            f"{table.qualified_name} holds one row per {key} (its primary key in traveltide/contract/"
+            f"{table.layer}.py). Checked hash-first: the 64-bit hashes are grouped, and only keys whose "
+            "hash repeats are grouped by the key itself (on millions of rows, cheaper than grouping strings)."
+        ),
+    )
+
+
+def _resolves(table: Table, fk: ForeignKey) -> dict[str, Any]:
+    if len(fk.columns) != 1:
+        raise SuiteError(f"{table.qualified_name}: foreign keys of several columns are not checked; declare one column")
+    (column,), (ref_column,) = fk.columns, fk.ref_columns
+    ref = table.references(fk)
+    return _critical(
+        query=(
+            f"select distinct {column} from {{batch}} where {column} is not null and {column} not in "
+            f"(select {ref_column} from {ref} where {ref_column} is not null)"
+        ),
+        description=f"{column} values missing from {ref}.{ref_column}",
+        why=(
+            f"Every {table.qualified_name}.{column} resolves in {ref} (a foreign key in "
+            f"traveltide/contract/{table.layer}.py); joins and the extract's relationships rely on it."
+        ),
+    )
+
+
 def contract_expectations(*, table: Table) -> list[dict[str, Any]]:
-    """Expectations every table gets from its contract: non-empty, columns in order, types, NOT NULL."""
+    """What every table gets from its contract: non-empty, columns in order, types, NOT NULL, and,
+    in layers that enforce them, a unique primary key and foreign keys that resolve."""
     why_contract = f"traveltide/contract/{table.layer}.py defines {table.qualified_name}"
     expected = ", ".join(
         f"({i}, {_sql_literal(c.name)}, {_sql_literal(c.type)})" for i, c in enumerate(table.columns, 1)
@@ -100,41 +138,39 @@ def contract_expectations(*, table: Table) -> list[dict[str, Any]]:
             "kwargs": {"column_list": list(table.column_names)},
             "meta": {"severity": "critical", "why": f"Column names and order: {why_contract}."},
         },
-        {
-            "type": "unexpected_rows_expectation",
-            "kwargs": {
-                "unexpected_rows_query": types_query,
-                "description": "Every contract column exists with its contract type (rows: column, expected, actual).",
-            },
-            "meta": {"severity": "critical", "why": f"Column types: {why_contract}; the SQL casts, Hyper and the dictionary rely on them."},
-        },
+        _critical(
+            query=types_query,
+            description="Every contract column exists with its contract type (rows: column, expected, actual).",
+            why=f"Column types: {why_contract}; the SQL casts, Hyper and the dictionary rely on them.",
+        ),
     ]
     required = [c for c in table.columns if not c.nullable]
     if table.layer in _ONE_NULL_CHECK_PER_TABLE and required:
         counts = ", ".join(f"count(*) filter (where {c.name} is null) as {c.name}" for c in required)
         names = ", ".join(c.name for c in required)
         generated.append(
-            {
-                "type": "unexpected_rows_expectation",
-                "kwargs": {
-                    "unexpected_rows_query": (
-                        f"select column_name, nulls from (select {counts} from {{batch}}) "
-                        f"unpivot (nulls for column_name in ({names})) where nulls > 0"
-                    ),
-                    "description": "No NULL in the contract's NOT NULL columns (rows: column, nulls).",
-                },
-                "meta": {"severity": "critical", "why": f"NOT NULL in the contract: {names}."},
-            }
+            _critical(
+                query=(
+                    f"select column_name, nulls from (select {counts} from {{batch}}) "
+                    f"unpivot (nulls for column_name in ({names})) where nulls > 0"
+                ),
+                description="No NULL in the contract's NOT NULL columns (rows: column, nulls).",
+                why=f"NOT NULL in the contract: {names}.",
+            )
         )
-        return generated
-    for column in required:
-        generated.append(
+    else:
+        generated += [
             {
                 "type": "expect_column_values_to_not_be_null",
                 "kwargs": {"column": column.name},
                 "meta": {"severity": "critical", "why": f"{column.name} is NOT NULL in the contract ({column.description})"},
             }
-        )
+            for column in required
+        ]
+    if contract.layer(table.layer).keys_enforced:
+        if table.primary_key:
+            generated.append(_unique_key(table))
+        generated += [_resolves(table, fk) for fk in table.foreign_keys]
     return generated
 
 
@@ -150,10 +186,13 @@ def _check_expectation(path: Path, index: int, item: Any) -> dict[str, Any]:
     return {"type": item["type"], "kwargs": dict(item.get("kwargs") or {}), "meta": dict(meta)}
 
 
-def load_layer_suites(*, layer: Layer, expectations_dir: Path = DEFAULT_EXPECTATIONS_DIR) -> tuple[Suite, ...]:
-    """One suite per contract table of ``layer``, read from ``<expectations_dir>/<layer>/<table>.json``."""
-    tables = contract_tables(layer=layer)
-    folder = Path(expectations_dir) / layer
+def load_layer_suites(*, layer: LayerName, expectations_dir: Path | None = None) -> tuple[Suite, ...]:
+    """One suite per published table of ``layer``, read from ``<expectations_dir>/<layer>/<table>.json``
+    (default: :func:`default_expectations_dir`)."""
+    if layer not in LAYERS:
+        raise SuiteError(f"unknown layer {layer!r}; expected one of {list(LAYERS)}")
+    tables = contract.layer(layer).published
+    folder = Path(expectations_dir or default_expectations_dir()) / layer
     known = {t.name for t in tables}
     strays = sorted(p.name for p in folder.glob("*.json") if p.stem not in known)
     if strays:

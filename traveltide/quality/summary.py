@@ -6,10 +6,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from traveltide.errors import TravelTideError
+
 __all__ = ["ExpectationOutcome", "LayerValidation", "ValidationFailed"]
 
 
-class ValidationFailed(RuntimeError):
+class ValidationFailed(TravelTideError, RuntimeError):
     """A critical expectation failed; the run stops before publishing."""
 
 

@@ -26,13 +26,15 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from traveltide.errors import TravelTideError
+
 __all__ = ["ServerStartError", "start_temporary_server"]
 
 _LOG_NAME = "temporary-server.log"
 _PR_SET_PDEATHSIG = 1
 
 
-class ServerStartError(RuntimeError):
+class ServerStartError(TravelTideError, RuntimeError):
     """The temporary Prefect server did not start; the message names its log and the way out."""
 
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from traveltide.contract.bronze import FLIGHTS, HOTELS, SESSIONS, TABLES, USERS
+from traveltide.contract.bronze import FLIGHTS, HOTELS, LAYER, SESSIONS, USERS
 from traveltide.sample.model import SampleArrays, simulate
 
 __all__ = ["write_sample", "generator_fingerprint", "DIRTY_FAULTS_FILE"]
@@ -60,7 +60,7 @@ def write_sample(*, out: Path, users: int = 100_000, seed: int = 20230104, dirty
         tables, faults = _inject_faults(tables, np.random.default_rng([seed, 3]), arrays, orphans)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    for contract in TABLES:
+    for contract in LAYER.tables:
         path = out / f"{contract.name}.csv"
         _write_csv(tables[contract.name], path)
         written[contract.name] = path

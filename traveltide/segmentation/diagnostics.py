@@ -9,7 +9,7 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 
-from traveltide.contract.segments import PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
+from traveltide.contract.gold import PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
 from traveltide.segmentation.clustering import KCandidate, cluster
 from traveltide.segmentation.features import (
     FEATURES,

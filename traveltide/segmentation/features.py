@@ -40,7 +40,8 @@ import duckdb
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 
-from traveltide.contract.segments import CLUSTER_FEATURES
+from traveltide.contract.gold import CLUSTER_FEATURES
+from traveltide.errors import TravelTideError
 
 __all__ = ["FEATURES", "LOG_FEATURES", "DEMOGRAPHIC_COLUMNS", "SOURCE", "SegmentationError", "read_features", "scale", "group_means"]
 
@@ -59,7 +60,7 @@ DEMOGRAPHIC_COLUMNS: frozenset[str] = frozenset(
 SOURCE = "gold.user_features"
 
 
-class SegmentationError(ValueError):
+class SegmentationError(TravelTideError, ValueError):
     """The features cannot be segmented as asked; the message says what to change."""
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import rankdata
 
-from traveltide.contract.segments import PERK_NAMES, SCORE_COLUMNS
+from traveltide.contract.gold import PERK_NAMES, SCORE_COLUMNS
 from traveltide.segmentation.features import group_means
 
 __all__ = [

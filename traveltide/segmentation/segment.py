@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from traveltide.contract.segments import PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
+from traveltide.build import build_tables
+from traveltide.contract.gold import PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
 from traveltide.segmentation import perks as perk_rules
 from traveltide.segmentation import tables
 from traveltide.segmentation.clustering import (
@@ -106,17 +107,15 @@ def _segment(
             )
         )
 
-    tables.write(
+    build_tables(
         con=con,
-        tables=(
-            (SEGMENTS, tables.segments_table(summaries=summaries, profile=profile, score_means=seg_affinity + 50.0)),
-            (
-                USER_SEGMENTS,
-                tables.user_segments_table(
-                    user_ids=user_ids, seg=seg, summaries=summaries, scores=scores, user_perk=seg_perk[seg]
-                ),
+        tables=(SEGMENTS, USER_SEGMENTS),
+        frames={
+            SEGMENTS.name: tables.segments_table(summaries=summaries, profile=profile, score_means=seg_affinity + 50.0),
+            USER_SEGMENTS.name: tables.user_segments_table(
+                user_ids=user_ids, seg=seg, summaries=summaries, scores=scores, user_perk=seg_perk[seg]
             ),
-        ),
+        },
     )
     return SegmentationResult(
         k=chosen,

@@ -1,19 +1,18 @@
-"""The segmentation's two gold tables as typed Arrow tables: gold.segments and gold.user_segments."""
+"""The segmentation's two gold tables as Arrow tables (gold.segments, gold.user_segments), for the
+build to write with their contract's types and keys."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
-from traveltide.contract import Table
-from traveltide.contract.segments import PROFILE_FEATURES
+from traveltide.contract.gold import PROFILE_FEATURES
 from traveltide.segmentation import perks as perk_rules
 from traveltide.segmentation.summary import SegmentSummary
 
-__all__ = ["segments_table", "user_segments_table", "write"]
+__all__ = ["segments_table", "user_segments_table"]
 
 
 def segments_table(*, summaries: list[SegmentSummary], profile: np.ndarray, score_means: np.ndarray) -> pa.Table:
@@ -53,26 +52,3 @@ def user_segments_table(
     for j, p in enumerate(perk_rules.PERKS):
         data[p.score_column] = scores[:, j]
     return pa.table(data)
-
-
-def _create_sql(table: Table) -> str:
-    """CREATE OR REPLACE statement for a contract table (identifiers from the contract only)."""
-    cols = [f'"{c.name}" {c.type}{"" if c.nullable else " NOT NULL"}' for c in table.columns]
-    if table.primary_key:
-        cols.append("PRIMARY KEY (" + ", ".join(f'"{c}"' for c in table.primary_key) + ")")
-    return f"CREATE OR REPLACE TABLE {table.layer}.{table.name} ({', '.join(cols)})"
-
-
-def write(*, con: duckdb.DuckDBPyConnection, tables: tuple[tuple[Table, pa.Table], ...]) -> None:
-    """Replace the output tables in one transaction, typed and keyed by the contract."""
-    # Every result is fetched: DuckDB 2.0 refuses relation calls while one is pending.
-    con.execute("BEGIN TRANSACTION").fetchall()
-    try:
-        for contract, data in tables:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {contract.layer}").fetchall()
-            con.execute(_create_sql(contract)).fetchall()
-            con.from_arrow(data.select(list(contract.column_names))).insert_into(contract.qualified_name)
-    except Exception:
-        con.execute("ROLLBACK").fetchall()
-        raise
-    con.execute("COMMIT").fetchall()

@@ -23,12 +23,14 @@ from urllib.parse import unquote, urlparse
 
 import httpx
 
+from traveltide.errors import TravelTideError
+
 __all__ = ["Download", "DownloadError", "download"]
 
 _CHUNK = 1 << 20
 
 
-class DownloadError(RuntimeError):
+class DownloadError(TravelTideError, RuntimeError):
     """A download failed; the message names the URL, what happened and what to do.
 
     ``transient`` is true when every attempt failed for a reason that may pass (server

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from traveltide.contract.bronze import TABLES
+from traveltide.contract.bronze import LAYER
+from traveltide.errors import TravelTideError
 from traveltide.settings import Settings
 from traveltide.sources.download import download
 from traveltide.sources.hashing import files_sha256
@@ -22,7 +23,7 @@ from traveltide.sources.hashing import files_sha256
 __all__ = ["SourceError", "SourceFile", "fetch_sources"]
 
 
-class SourceError(RuntimeError):
+class SourceError(TravelTideError, RuntimeError):
     """A source file is missing or the source cannot be prepared; the message says which and why."""
 
 
@@ -50,7 +51,7 @@ def _local(found: list[tuple[str, Path, str]]) -> list[SourceFile]:
 def _from_folder(settings: Settings) -> list[SourceFile]:
     folder = Path(settings.source)
     found: list[tuple[str, Path, str]] = []
-    for table in TABLES:
+    for table in LAYER.tables:
         name = settings.file_names[table.name]
         candidates = [folder / name, folder / f"{name}.gz"]
         path = next((p for p in candidates if p.is_file()), None)
@@ -68,7 +69,7 @@ def _sample_name(table: str) -> str:
 
 
 def _sample_complete(folder: Path) -> bool:
-    return folder.is_dir() and all((folder / _sample_name(t.name)).is_file() for t in TABLES)
+    return folder.is_dir() and all((folder / _sample_name(t.name)).is_file() for t in LAYER.tables)
 
 
 def _from_sample(settings: Settings, progress: Callable[[str], None] | None) -> list[SourceFile]:
@@ -86,7 +87,7 @@ def _from_sample(settings: Settings, progress: Callable[[str], None] | None) -> 
         work = Path(tempfile.mkdtemp(dir=parent, prefix=f".{folder.name}.", suffix=".part"))
         try:
             written = write_sample(out=work, users=settings.sample_users, seed=settings.sample_seed, dirty=False)
-            for table in TABLES:
+            for table in LAYER.tables:
                 target = work / _sample_name(table.name)
                 if Path(written[table.name]) != target:
                     Path(written[table.name]).rename(target)
@@ -98,12 +99,12 @@ def _from_sample(settings: Settings, progress: Callable[[str], None] | None) -> 
             if work.exists():
                 shutil.rmtree(work)
     origin = f"sample:users={settings.sample_users},seed={settings.sample_seed}"
-    return _local([(t.name, folder / _sample_name(t.name), origin) for t in TABLES])
+    return _local([(t.name, folder / _sample_name(t.name), origin) for t in LAYER.tables])
 
 
 def _from_remote(settings: Settings, progress: Callable[[str], None] | None) -> list[SourceFile]:
     found: list[tuple[str, Path, str]] = []
-    for table in TABLES:
+    for table in LAYER.tables:
         got = download(
             url=settings.urls[table.name],
             dest_dir=settings.cache_dir / "downloads" / table.name,

@@ -27,37 +27,22 @@ keyed as (
     where user_id is not null
 ),
 
--- Only keys that occur more than once need the ordered pick (a window sort over every column);
--- the other rows, nearly all of them, pass straight through: same result, a fraction of the work.
-duplicated_keys as (
-    select user_id
-    from keyed
-    group by user_id
-    having count(*) > 1
+-- Only keys that occur more than once need the ordered pick (repeated_keys sorts the rows of
+-- those keys); the other rows, nearly all of them, pass straight through.
+repeated as (
+    select * exclude (bronze_rows) from repeated_keys('bronze.users', user_id)
 ),
 
 single_rows as (
     select keyed.*
     from keyed
-    anti join duplicated_keys using (user_id)
-),
-
-first_of_duplicates as (
-    select keyed.*
-    from keyed
-    semi join duplicated_keys using (user_id)
-    qualify row_number() over (
-        partition by user_id
-        order by
-            birthdate, gender, married, has_children, home_country, home_city,
-            home_airport, home_airport_lat, home_airport_lon, sign_up_date
-    ) = 1
+    anti join repeated using (user_id)
 ),
 
 deduplicated as (
     select * from single_rows
     union all
-    select * from first_of_duplicates
+    select * from repeated
 ),
 
 final as (

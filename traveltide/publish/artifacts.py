@@ -1,0 +1,57 @@
+"""What a run shows in the Prefect UI, as plain data: the flow publishes these as artifacts.
+
+Built from the manifest, so the UI, the report and ``manifest.json`` say the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["Artifact", "run_artifacts"]
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One artifact: a table (a list of rows) or a Markdown text, under a stable key."""
+
+    key: str
+    kind: Literal["table", "markdown"]
+    content: list[dict[str, Any]] | str
+    description: str
+
+
+def run_artifacts(*, manifest: dict[str, Any]) -> list[Artifact]:
+    """The segments, the row counts per layer and the data-quality summary of a published run."""
+    seg = manifest["segments"]
+    lines = ["| layer | passed | warnings | critical failures |", "|---|---|---|---|"]
+    for layer, v in manifest["validation"].items():
+        lines.append(f"| {layer} | {v['passed']} | {v['warnings']} | {v['critical_failures']} |")
+    docs = manifest["exports"] + "/data_docs/index.html"
+    return [
+        Artifact(
+            key="traveltide-segments",
+            kind="table",
+            content=[
+                {"segment": s["segment_name"], "perk": s["perk"], "users": s["users"], "share": s["share"]}
+                for s in seg["segments"]
+            ],
+            description=f"Segments of the cohort (k = {seg['k']}).",
+        ),
+        Artifact(
+            key="traveltide-row-counts",
+            kind="table",
+            content=[
+                {"layer": layer, "table": table, "rows": rows}
+                for layer, tables in manifest["row_counts"].items()
+                for table, rows in tables.items()
+            ],
+            description="Rows per table and layer.",
+        ),
+        Artifact(
+            key="traveltide-data-quality",
+            kind="markdown",
+            content="## Data quality\n\n" + "\n".join(lines) + f"\n\nData Docs: `{docs}`\n",
+            description="Validation summary of this run.",
+        ),
+    ]
