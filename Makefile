@@ -6,7 +6,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test check lint lint-python lint-types lint-sql unit bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -26,13 +26,33 @@ setup: $(VENV)/.synced
 run: setup
 	$(VENV)/bin/traveltide run --source sample
 
-## test: set up, then run the whole test suite
+## test: set up, then run the whole test suite (unit, integration, end to end)
 test: setup
 	$(VENV)/bin/pytest
+
+## lint: ruff (lint and format), mypy on the package and the flows, sqlfluff on the SQL files
+lint: lint-python lint-types lint-sql
+
+lint-python: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+lint-types: setup
+	$(VENV)/bin/mypy
+
+lint-sql: setup
+	$(VENV)/bin/sqlfluff lint traveltide/sql
+
+unit: setup
+	$(VENV)/bin/pytest tests/unit
+
+## check: lint and the unit tests side by side (under a minute; run before every commit)
+check: setup
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target lint-python lint-types lint-sql unit
 
 ## bench: full-scale benchmark (generates ~1.2 GB of CSV once under bench/data/)
 bench: setup
 	$(VENV)/bin/python bench/benchmark.py
 
 clean:
-	rm -rf .cache .prefect exports/* .pytest_cache
+	rm -rf .cache .prefect exports/* .pytest_cache .mypy_cache

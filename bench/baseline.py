@@ -30,15 +30,15 @@ from traveltide.contract import bronze
 __all__ = [
     "SPEC_FEATURES",
     "BaselineResult",
-    "read_tables",
-    "clean_tables",
-    "hotel_nights",
     "add_session_types",
+    "clean_tables",
     "cohort_users",
-    "user_features",
+    "hotel_nights",
     "kmeans_segments",
-    "run_baseline",
     "main",
+    "read_tables",
+    "run_baseline",
+    "user_features",
 ]
 
 SPEC_FEATURES: tuple[str, ...] = (

@@ -70,11 +70,15 @@ class Bench:
         """The cohort and segmentation settings, as flags of ``traveltide run`` and the bench modules."""
         a = self.args
         return [
-            "--start-date", a.start_date.isoformat(),
-            "--min-sessions", str(a.min_sessions),
-            "--k", str(a.k),
-            "--seed", str(a.segment_seed),
-        ]  # fmt: skip
+            "--start-date",
+            a.start_date.isoformat(),
+            "--min-sessions",
+            str(a.min_sessions),
+            "--k",
+            str(a.k),
+            "--seed",
+            str(a.segment_seed),
+        ]
 
 
 def _python(module: str, *args: str | Path) -> list[str]:
@@ -285,7 +289,12 @@ def _exponent(x0: float, x1: float, y0: float, y1: float) -> float:
 
 def targets(*, res: dict[str, Any]) -> list[tuple[str, bool, str]]:
     """Each issue 6 target: (target, met, the figures behind it)."""
-    floor, core, tk, pf = res["floor"]["seconds"], res["core"]["seconds"], res["toolkit"]["seconds"], res["prefect_startup"]["seconds"]
+    floor, core, tk, pf = (
+        res["floor"]["seconds"],
+        res["core"]["seconds"],
+        res["toolkit"]["seconds"],
+        res["prefect_startup"]["seconds"],
+    )
     out = [
         ("core within 2x of floor", core / floor <= 2, f"core/floor = {core / floor:.2f}"),
         (
@@ -303,7 +312,11 @@ def targets(*, res: dict[str, Any]) -> list[tuple[str, bool, str]]:
     peaks = {k: res[k]["peak_rss_bytes"] for k in ("floor", "core", "toolkit", "prefect_startup")}
     worst = max(peaks, key=peaks.get)
     out.append(
-        (f"peak RSS <= {RSS_LIMIT_GIB:g} GiB in every step", peaks[worst] <= RSS_LIMIT_GIB * GIB, f"highest: {worst} {_gib(peaks[worst])} GiB")
+        (
+            f"peak RSS <= {RSS_LIMIT_GIB:g} GiB in every step",
+            peaks[worst] <= RSS_LIMIT_GIB * GIB,
+            f"highest: {worst} {_gib(peaks[worst])} GiB",
+        )
     )
     growth = res.get("growth", [])
     if len(growth) >= 2:
@@ -311,9 +324,12 @@ def targets(*, res: dict[str, Any]) -> list[tuple[str, bool, str]]:
         t_exp = _exponent(g0["rows"], g1["rows"], g0["seconds_without_startup"], g1["seconds_without_startup"])
         m_exp = _exponent(g0["rows"], g1["rows"], g0["peak_rss_bytes"], g1["peak_rss_bytes"])
         out.append(
-            ("time and memory grow no faster than linearly (last doubling, exponent <= 1.1)",
-             t_exp <= 1.1 and m_exp <= 1.1, f"time exponent {t_exp:.2f}, memory exponent {m_exp:.2f}")
-        )  # fmt: skip
+            (
+                "time and memory grow no faster than linearly (last doubling, exponent <= 1.1)",
+                t_exp <= 1.1 and m_exp <= 1.1,
+                f"time exponent {t_exp:.2f}, memory exponent {m_exp:.2f}",
+            )
+        )
     return out
 
 
@@ -412,13 +428,23 @@ def report(*, res: dict[str, Any]) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bench/benchmark.py", description=__doc__.splitlines()[0])
-    p.add_argument("--users", type=int, default=FULL_USERS, help=f"users at full scale (default {FULL_USERS:,}, the real size)")
+    p.add_argument(
+        "--users", type=int, default=FULL_USERS, help=f"users at full scale (default {FULL_USERS:,}, the real size)"
+    )
     p.add_argument("--seed", type=int, default=20230104, help="generator seed (default 20230104)")
-    p.add_argument("--repeat", type=int, default=3, help="runs per measurement at full scale; medians are quoted (default 3)")
-    p.add_argument("--scales", default="0.125,0.25,0.5,1", help="fractions of --users for the growth series (default 0.125,0.25,0.5,1)")
+    p.add_argument(
+        "--repeat", type=int, default=3, help="runs per measurement at full scale; medians are quoted (default 3)"
+    )
+    p.add_argument(
+        "--scales",
+        default="0.125,0.25,0.5,1",
+        help="fractions of --users for the growth series (default 0.125,0.25,0.5,1)",
+    )
     p.add_argument("--skip-baseline", action="store_true", help="do not run the pandas baseline")
     p.add_argument("--skip-growth", action="store_true", help="do not run the growth series")
-    p.add_argument("--start-date", type=date.fromisoformat, default=date(2023, 1, 4), help="window start (default 2023-01-04)")
+    p.add_argument(
+        "--start-date", type=date.fromisoformat, default=date(2023, 1, 4), help="window start (default 2023-01-04)"
+    )
     p.add_argument("--min-sessions", type=int, default=7, help="cohort rule (default 7)")
     p.add_argument("--k", type=int, default=4, help="segments (default 4)")
     p.add_argument("--segment-seed", type=int, default=42, help="k-means seed (default 42)")
@@ -474,7 +500,9 @@ def _run(*, bench: Bench, scales: list[float], argv: Sequence[str] | None, stamp
     agreement = []
     if res["toolkit"]["cohort"] != res["core"]["cohort"]:
         agreement.append(f"cohort: toolkit {res['toolkit']['cohort']} vs core {res['core']['cohort']}")
-    agreement += compare_features(name="core vs toolkit", expected=res["core"]["features"], got=res["toolkit"]["features"])
+    agreement += compare_features(
+        name="core vs toolkit", expected=res["core"]["features"], got=res["toolkit"]["features"]
+    )
     if "baseline" in res:
         if res["toolkit"]["cohort"] != res["baseline"]["cohort"]:
             agreement.append(f"cohort: toolkit {res['toolkit']['cohort']} vs baseline {res['baseline']['cohort']}")
@@ -482,7 +510,12 @@ def _run(*, bench: Bench, scales: list[float], argv: Sequence[str] | None, stamp
             name="baseline vs toolkit", expected=res["baseline"]["features"], got=res["toolkit"]["features"]
         )
     res["agreement"] = agreement
-    floor, core, tk, pf = res["floor"]["seconds"], res["core"]["seconds"], res["toolkit"]["seconds"], res["prefect_startup"]["seconds"]
+    floor, core, tk, pf = (
+        res["floor"]["seconds"],
+        res["core"]["seconds"],
+        res["toolkit"]["seconds"],
+        res["prefect_startup"]["seconds"],
+    )
     res["ratios"] = {
         "toolkit/floor": tk / floor,
         "toolkit without start-up/floor": (tk - pf) / floor,
@@ -506,7 +539,9 @@ def _run(*, bench: Bench, scales: list[float], argv: Sequence[str] | None, stamp
     return res
 
 
-def _growth(*, bench: Bench, scales: list[float], full: dict[str, Any], startup: dict[str, Any]) -> list[dict[str, Any]]:
+def _growth(
+    *, bench: Bench, scales: list[float], full: dict[str, Any], startup: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Toolkit time and memory at each fraction of the full user count (one run each below full)."""
     series = []
     for scale in scales:

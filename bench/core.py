@@ -27,7 +27,7 @@ from traveltide.contract import bronze
 from traveltide.contract.gold import SPEC_FEATURES
 from traveltide.runtime.preload import CORE_MODULES, preload_modules
 
-__all__ = ["run_core", "main"]
+__all__ = ["main", "run_core"]
 
 
 def _peak_rss_bytes() -> int:
@@ -52,7 +52,10 @@ def run_core(*, db: Path, folder: Path, start_date: date, min_sessions: int, k: 
     files = {t.name: folder / f"{t.name}.csv" for t in bronze.LAYER.tables}
     step("bronze", lambda con: load_bronze(con=con, files=files))
     step("silver", lambda con: build_layer(con=con, layer="silver"))
-    step("gold", lambda con: build_layer(con=con, layer="gold", params={"start_date": start_date, "min_sessions": min_sessions}))
+    step(
+        "gold",
+        lambda con: build_layer(con=con, layer="gold", params={"start_date": start_date, "min_sessions": min_sessions}),
+    )
     from traveltide.segmentation import segment_users
 
     step("segment", lambda con: segment_users(con=con, k=k, k_min=2, k_max=8, seed=seed, plots_dir=None))

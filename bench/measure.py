@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Measurement", "MeasuredCommandError", "run_measured", "median_of", "last_json_line"]
+__all__ = ["MeasuredCommandError", "Measurement", "last_json_line", "median_of", "run_measured"]
 
 
 class MeasuredCommandError(RuntimeError):

@@ -57,11 +57,11 @@ def _trace_sql() -> list[tuple[float, str]]:
     log: list[tuple[float, str]] = []
 
     @sa.event.listens_for(sa.engine.Engine, "before_cursor_execute")
-    def _before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    def _before(conn: Any, *_: Any) -> None:
         conn.info.setdefault("_t0", []).append(time.perf_counter())
 
     @sa.event.listens_for(sa.engine.Engine, "after_cursor_execute")
-    def _after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    def _after(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         log.append((time.perf_counter() - conn.info["_t0"].pop(), " ".join(statement.split())))
 
     return log

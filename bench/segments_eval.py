@@ -31,15 +31,29 @@ import numpy as np
 
 from traveltide import segmentation as segments
 from traveltide.bronze import load_bronze
+from traveltide.build import build_layer
 from traveltide.sample import write_sample
 from traveltide.segmentation import perks
-from traveltide.build import build_layer
 
 MIN_SHARE = 0.05
 TOTALS = ("total_sessions", "total_nights", "total_checked_bags", "total_base_fare")
-SPEC6 = ("total_sessions", "cancellation_rate", "discount_usage_rate", "total_nights", "total_checked_bags", "total_base_fare")
+SPEC6 = (
+    "total_sessions",
+    "cancellation_rate",
+    "discount_usage_rate",
+    "total_nights",
+    "total_checked_bags",
+    "total_base_fare",
+)
 DRIVERS = perks.DRIVER_FEATURES
-INTENSITY = ("cancellation_rate", "discount_usage_rate", "avg_discount_amount", "bags_per_flight", "nights_per_hotel_trip", "bundle_rate")
+INTENSITY = (
+    "cancellation_rate",
+    "discount_usage_rate",
+    "avg_discount_amount",
+    "bags_per_flight",
+    "nights_per_hotel_trip",
+    "bundle_rate",
+)
 
 
 def _log_z(features: tuple[str, ...]) -> Callable[..., Any]:
@@ -54,7 +68,9 @@ def _log_z(features: tuple[str, ...]) -> Callable[..., Any]:
 
 
 def _pct(*, x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
-    return np.column_stack([perks.percentile_ranks(values=x[:, j]) / 100.0 for j in range(x.shape[1])]), {"method": "pct"}
+    return np.column_stack([perks.percentile_ranks(values=x[:, j]) / 100.0 for j in range(x.shape[1])]), {
+        "method": "pct"
+    }
 
 
 # name -> (inputs, scaler); None means the module as shipped.
@@ -91,10 +107,14 @@ def _evaluate(db: Path, design: str, k: int | None, seed: int) -> dict[str, Any]
     con.execute("CREATE SCHEMA gold")
     con.execute("CREATE TABLE gold.user_features AS SELECT * FROM src.gold.user_features")
     spec = DESIGNS[design]
-    patches = [] if spec is None else [
-        mock.patch.object(segments, "FEATURES", spec[0]),
-        mock.patch.object(segments, "_scale", spec[1]),
-    ]  # fmt: skip
+    patches = (
+        []
+        if spec is None
+        else [
+            mock.patch.object(segments, "FEATURES", spec[0]),
+            mock.patch.object(segments, "_scale", spec[1]),
+        ]
+    )
     for p in patches:
         p.start()
     try:
@@ -130,13 +150,17 @@ def main() -> None:
             r = ev["result"]
             summary.setdefault(design, []).append((ev["ok"], ev["worst"]))
             sil = "n/a" if r.silhouette is None else f"{r.silhouette:.3f}"
-            print(f"\n## {design} | sample {label} | seed {seed} | cohort {r.users} | k {r.k} | silhouette {sil} | "
-                  f"{'PASS' if ev['ok'] else 'FAIL'} (worst affinity {ev['worst']:+.1f})")  # fmt: skip
+            print(
+                f"\n## {design} | sample {label} | seed {seed} | cohort {r.users} | k {r.k} | silhouette {sil} | "
+                f"{'PASS' if ev['ok'] else 'FAIL'} (worst affinity {ev['worst']:+.1f})"
+            )
             for s, a in zip(r.segments, ev["affinity"], strict=True):
                 line = f"  {s.segment_id} {s.segment_name:<26} {s.users:>5} ({s.share:5.1%})  {s.perk:<33} affinity {a:+5.1f}"
                 print(line + (f"\n      {s.reason}" if args.verbose else ""))
-    print("\n## Summary (criterion: every segment's assigned-perk affinity >= "
-          f"{perks.FIT_MARGIN:g} and share >= {MIN_SHARE:.0%} on every sample and seed; best = largest worst case)")  # fmt: skip
+    print(
+        "\n## Summary (criterion: every segment's assigned-perk affinity >= "
+        f"{perks.FIT_MARGIN:g} and share >= {MIN_SHARE:.0%} on every sample and seed; best = largest worst case)"
+    )
     for design, res in summary.items():
         verdict = "PASS" if all(ok for ok, _ in res) else "FAIL"
         flags = " ".join(f"{w:+.1f}" for _, w in res)

@@ -33,18 +33,18 @@ def _transient(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bo
     return isinstance(exc, DownloadError) and exc.transient
 
 
-fetch = task(pipeline.step_fetch, name="fetch", retries=2, retry_delay_seconds=60, retry_condition_fn=_transient)
-bronze = task(pipeline.step_bronze, name="bronze")
-validate = task(pipeline.step_validate, name="validate", task_run_name="validate-{layer}")
-silver = task(pipeline.step_silver, name="silver")
-gold = task(pipeline.step_gold, name="gold")
-segment = task(pipeline.step_segment, name="segment")
-segment_diagnostics = task(pipeline.step_segment_diagnostics, name="segment_diagnostics")
-mart = task(pipeline.step_mart, name="mart")
-export_parquet = task(pipeline.step_export_parquet, name="export_parquet")
-extract = task(pipeline.step_extract, name="extract")
-data_docs = task(pipeline.step_data_docs, name="data_docs")
-publish = task(pipeline.step_publish, name="publish")
+fetch = task(name="fetch", retries=2, retry_delay_seconds=60, retry_condition_fn=_transient)(pipeline.step_fetch)
+bronze = task(name="bronze")(pipeline.step_bronze)
+validate = task(name="validate", task_run_name="validate-{layer}")(pipeline.step_validate)
+silver = task(name="silver")(pipeline.step_silver)
+gold = task(name="gold")(pipeline.step_gold)
+segment = task(name="segment")(pipeline.step_segment)
+segment_diagnostics = task(name="segment_diagnostics")(pipeline.step_segment_diagnostics)
+mart = task(name="mart")(pipeline.step_mart)
+export_parquet = task(name="export_parquet")(pipeline.step_export_parquet)
+extract = task(name="extract")(pipeline.step_extract)
+data_docs = task(name="data_docs")(pipeline.step_data_docs)
+publish = task(name="publish")(pipeline.step_publish)
 
 
 @flow(name="traveltide-mart", log_prints=True)
@@ -83,10 +83,10 @@ def traveltide_mart(settings: Settings | None = None) -> dict[str, Any]:
         )
         run.time("publish", publish, paths=paths, manifest=manifest)
     for artifact in run_artifacts(manifest=manifest):
-        if artifact.kind == "table":
-            create_table_artifact(key=artifact.key, table=artifact.content, description=artifact.description)
+        if isinstance(artifact.content, str):
+            create_markdown_artifact(key=artifact.key, markdown=artifact.content, description=artifact.description)
         else:
-            create_markdown_artifact(key=artifact.key, markdown=str(artifact.content), description=artifact.description)
+            create_table_artifact(key=artifact.key, table=artifact.content, description=artifact.description)
     return manifest
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
+
+import pytest
+
+from traveltide.runtime.environment import configure_environment
 
 # Before any test module imports Prefect or Great Expectations.
 _HOME = Path(tempfile.mkdtemp(prefix="traveltide-tests-"))
@@ -15,14 +18,10 @@ os.environ.pop("TRAVELTIDE_CONFIG", None)
 for key in [k for k in os.environ if k.startswith("TRAVELTIDE_")]:
     os.environ.pop(key)
 
-from traveltide.runtime.environment import configure_environment  # noqa: E402
-
 configure_environment(project_dir=_HOME)
 
 
 # --- Fixtures shared by the end-to-end tests (Prefect harness, one generated sample) ---
-
-import pytest  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -59,12 +58,11 @@ def good_run(harness, sample_dir, tmp_path_factory):
 
 # --- A clean end: pytest's summary stays the last thing printed ---
 
-_EXIT_STATUS = 0
+_EXIT: dict[str, int] = {"status": 0}
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
-    global _EXIT_STATUS
-    _EXIT_STATUS = int(exitstatus)
+    _EXIT["status"] = int(exitstatus)
 
 
 @pytest.hookimpl(trylast=True)
@@ -75,11 +73,9 @@ def pytest_unconfigure(config) -> None:
     bindings print pages of "nanobind: leaked ..." lines after the test summary. Every
     fixture, plugin and exit handler has finished by now; only that teardown is skipped.
     """
-    import atexit
     import shutil
 
-    atexit._run_exitfuncs()
+    from traveltide.runtime import exit_without_teardown
+
     shutil.rmtree(_HOME, ignore_errors=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(_EXIT_STATUS)
+    exit_without_teardown(_EXIT["status"])

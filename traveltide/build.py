@@ -62,7 +62,9 @@ def check_contract(*, con: duckdb.DuckDBPyConnection, table: Table, hint: str) -
         )
 
 
-def build_layer(*, con: duckdb.DuckDBPyConnection, layer: str, params: Mapping[str, object] | None = None) -> dict[str, int]:
+def build_layer(
+    *, con: duckdb.DuckDBPyConnection, layer: str, params: Mapping[str, object] | None = None
+) -> dict[str, int]:
     """Build every SQL table of ``layer`` (its Python model is built by the step that computes it)."""
     return build_tables(con=con, tables=contract.layer(layer).sql_tables, params=params)
 
@@ -132,7 +134,9 @@ def _from_sql(*, con: duckdb.DuckDBPyConnection, table: Table, params: Mapping[s
     kind = "view" if table.materialized == "view" else "table"
     try:
         # Identifiers come from the contract; values are bound (views take none).
-        con.execute(f"create or replace {kind} {table.qualified_name} as\n{sql}", {n: params[n] for n in names}).fetchall()
+        con.execute(
+            f"create or replace {kind} {table.qualified_name} as\n{sql}", {n: params[n] for n in names}
+        ).fetchall()
     except duckdb.Error as exc:
         raise BuildError(
             f"building {table.qualified_name} from {_source(table)} failed: {exc}; "

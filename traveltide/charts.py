@@ -99,7 +99,7 @@ def plot_projection(
     xy = pca.transform(scaled[rows])
     if components == 1:
         xy = np.column_stack([xy[:, 0], np.zeros(len(rows))])
-    share = list(pca.explained_variance_ratio_) + [0.0]
+    share = [*list(pca.explained_variance_ratio_), 0.0]
     fig = Figure(figsize=(7, 5.5))
     ax = fig.add_subplot()
     for s, style in enumerate(_styles(perks)):

@@ -8,6 +8,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the settings import pydantic; `traveltide --help` does not need it
+    from traveltide.settings import Settings
 
 __all__ = ["main"]
 
@@ -17,10 +21,14 @@ def _settings_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", help="'sample' (built-in generator), 'remote' (public exports) or a folder")
     p.add_argument("--exports", type=Path, help="folder the extract and its companions are published to")
     p.add_argument("--start-date", dest="start_date", help="first day of the window, YYYY-MM-DD (default 2023-01-04)")
-    p.add_argument("--min-sessions", dest="min_sessions", type=int, help="sessions in the window to join the cohort (default 7)")
+    p.add_argument(
+        "--min-sessions", dest="min_sessions", type=int, help="sessions in the window to join the cohort (default 7)"
+    )
     p.add_argument("--k", help="number of segments, or 'auto' to choose it by silhouette (default 4)")
     p.add_argument("--seed", type=int, help="seed of the segmentation (default 42)")
-    p.add_argument("--sample-users", dest="sample_users", type=int, help="users in the built-in sample (default 100000)")
+    p.add_argument(
+        "--sample-users", dest="sample_users", type=int, help="users in the built-in sample (default 100000)"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args: argparse.Namespace):  # noqa: ANN202 - Settings imported lazily
+def _load(args: argparse.Namespace) -> Settings:
     from traveltide.settings import load_settings
 
     return load_settings(

@@ -33,16 +33,17 @@ from traveltide.settings import Settings
 __all__ = ["DiskFullError", "Pending", "Run", "RunPaths", "prepare_run"]
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 class DiskFullError(TravelTideError):
     """The disk filled up while the run was writing; nothing was published."""
 
 
-class Pending(Protocol[T]):
+class Pending(Protocol[T_co]):
     """Work started beside the run's steps (a Prefect or ``concurrent.futures`` future)."""
 
-    def result(self) -> T: ...
+    def result(self) -> T_co: ...
 
 
 @dataclass(frozen=True)
@@ -134,9 +135,7 @@ class Run:
                 return
             for pending in self._background.values():  # nothing may still write into the staging folder
                 _outcome(pending)
-            failed = next(
-                (o for o in map(_outcome, self._checks.values()) if isinstance(o, ValidationFailed)), None
-            )
+            failed = next((o for o in map(_outcome, self._checks.values()) if isinstance(o, ValidationFailed)), None)
             _discard(paths=self.paths)
             shown = _explain(exc=failed or error, paths=self.paths)
             if shown is not error:

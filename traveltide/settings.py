@@ -24,7 +24,7 @@ from pydantic_settings import (
 from traveltide.contract import bronze
 from traveltide.errors import TravelTideError
 
-__all__ = ["Settings", "SettingsError", "load_settings", "BRONZE_TABLES"]
+__all__ = ["BRONZE_TABLES", "Settings", "SettingsError", "load_settings"]
 
 BRONZE_TABLES: tuple[str, ...] = tuple(t.name for t in bronze.LAYER.tables)
 
@@ -148,7 +148,11 @@ class Settings(BaseSettings):
 
     @property
     def source_kind(self) -> Literal["sample", "remote", "folder"]:
-        return self.source if self.source in {"sample", "remote"} else "folder"  # type: ignore[return-value]
+        if self.source == "sample":
+            return "sample"
+        if self.source == "remote":
+            return "remote"
+        return "folder"
 
     def public_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready values, for the manifest."""

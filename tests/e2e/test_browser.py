@@ -12,6 +12,7 @@ and recorded). A full-page screenshot of each page is saved in the test's tmp fo
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import queue
@@ -29,8 +30,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
-from helpers.bronze_builder import create_bronze, insert_rows
 
+from helpers.bronze_builder import create_bronze, insert_rows
 from traveltide.contract.gold import PROFILE_FEATURES
 from traveltide.publish.report import write_report
 from traveltide.segmentation.perks import DRIVER_FEATURES
@@ -166,10 +167,8 @@ class DevTools:
         return message
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, OSError, pytest.fail.Exception):
             self.send("Browser.close")
-        except (RuntimeError, OSError, pytest.fail.Exception):
-            pass
         try:
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -192,20 +191,28 @@ def open_page(tools: DevTools, *, url: str, screenshot: Path) -> dict[str, Any]:
     tools.wait_for("Page.loadEventFired", seconds=TIMEOUT)
     tools.settle(seconds=1.0)
     found = json.loads(
-        tools.send("Runtime.evaluate", {"expression": _INVENTORY, "returnByValue": True}, session=session)["result"]["value"]
+        tools.send("Runtime.evaluate", {"expression": _INVENTORY, "returnByValue": True}, session=session)["result"][
+            "value"
+        ]
     )
     height = int(tools.send("Page.getLayoutMetrics", session=session)["cssContentSize"]["height"])
     clip = {"x": 0, "y": 0, "width": WIDTH, "height": min(height, MAX_SHOT_HEIGHT), "scale": 1}
-    shot = tools.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}, session=session)
+    shot = tools.send(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}, session=session
+    )
     screenshot.write_bytes(base64.b64decode(shot["data"]))
     tools.settle(seconds=0.2)
     errors = []
     for e in tools.events:
         p = e.get("params", {})
         if e["method"] == "Runtime.exceptionThrown":
-            errors.append(f"exception: {p['exceptionDetails'].get('exception', {}).get('description') or p['exceptionDetails']['text']}")
+            errors.append(
+                f"exception: {p['exceptionDetails'].get('exception', {}).get('description') or p['exceptionDetails']['text']}"
+            )
         elif e["method"] == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
-            errors.append("console." + p["type"] + ": " + " ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
+            errors.append(
+                "console." + p["type"] + ": " + " ".join(str(a.get("value", a.get("description"))) for a in p["args"])
+            )
         elif e["method"] == "Log.entryAdded" and p["entry"]["level"] == "error":
             errors.append(f"log: {p['entry']['text']} {p['entry'].get('url', '')}".strip())
     blocked = [e["params"]["request"]["url"] for e in tools.events if e["method"] == "Fetch.requestPaused"]
@@ -215,7 +222,9 @@ def open_page(tools: DevTools, *, url: str, screenshot: Path) -> dict[str, Any]:
 
 def broken_local_refs(page: Path, found: dict[str, Any], *, exports: Path) -> list[str]:
     """Images that did not load, and file:// links or resources that leave ``exports`` or miss their file."""
-    broken = [f"image did not load: {i['src']}" for i in found["images"] if not i["ok"] and i["src"].startswith("file:")]
+    broken = [
+        f"image did not load: {i['src']}" for i in found["images"] if not i["ok"] and i["src"].startswith("file:")
+    ]
     for ref in found["links"] + found["resources"] + [i["src"] for i in found["images"]]:
         url = urlparse(ref)
         if url.scheme in ("http", "https", "mailto", "data", "javascript"):
@@ -260,18 +269,48 @@ def build_exports(root: Path) -> tuple[Path, Path]:
     exports.mkdir()
     with duckdb.connect(str(db)) as con:
         create_bronze(con=con)
-        insert_rows(con=con, table="users", rows=[
-            {"user_id": 1, "birthdate": datetime(1990, 5, 1).date(), "gender": "F", "married": False, "has_children": False,
-             "home_country": "usa", "home_city": "boston", "home_airport": "BOS", "home_airport_lat": 42.364,
-             "home_airport_lon": -71.005, "sign_up_date": datetime(2022, 3, 1).date()},
-        ])  # fmt: skip
-        insert_rows(con=con, table="sessions", rows=[
-            {"session_id": "1-" + "a" * 32, "user_id": 1, "trip_id": None, "session_start": datetime(2023, 2, 1, 10),
-             "session_end": datetime(2023, 2, 1, 10, 1), "flight_discount": False, "hotel_discount": False,
-             "flight_booked": False, "hotel_booked": False, "page_clicks": 8, "cancellation": False},
-        ])  # fmt: skip
+        insert_rows(
+            con=con,
+            table="users",
+            rows=[
+                {
+                    "user_id": 1,
+                    "birthdate": datetime(1990, 5, 1).date(),
+                    "gender": "F",
+                    "married": False,
+                    "has_children": False,
+                    "home_country": "usa",
+                    "home_city": "boston",
+                    "home_airport": "BOS",
+                    "home_airport_lat": 42.364,
+                    "home_airport_lon": -71.005,
+                    "sign_up_date": datetime(2022, 3, 1).date(),
+                },
+            ],
+        )
+        insert_rows(
+            con=con,
+            table="sessions",
+            rows=[
+                {
+                    "session_id": "1-" + "a" * 32,
+                    "user_id": 1,
+                    "trip_id": None,
+                    "session_start": datetime(2023, 2, 1, 10),
+                    "session_end": datetime(2023, 2, 1, 10, 1),
+                    "flight_discount": False,
+                    "hotel_discount": False,
+                    "flight_booked": False,
+                    "hotel_booked": False,
+                    "page_clicks": 8,
+                    "cancellation": False,
+                },
+            ],
+        )
         con.execute("create schema gold")
-        con.register("features", pa.table({"user_id": np.arange(1, 301), **_synthetic_features(np.random.default_rng(7))}))
+        con.register(
+            "features", pa.table({"user_id": np.arange(1, 301), **_synthetic_features(np.random.default_rng(7))})
+        )
         con.execute("create table gold.user_features as select * from features")
         con.unregister("features")
         segmented = segment_users(con=con, k=4, k_min=2, k_max=6, seed=42, plots_dir=exports / "plots").to_dict()
@@ -319,7 +358,13 @@ def seen(browser: DevTools, exports: Path, tmp_path_factory: pytest.TempPathFact
 PAGES = ("report/index.html", "data_docs/index.html")
 # What a reader must see on each page (visible text, not just markup).
 MUST_SHOW = {
-    "report/index.html": ("Heavy packers", "Frequent cancellers", "Discount hunters", "Long-stay travellers", "bronze.users"),
+    "report/index.html": (
+        "Heavy packers",
+        "Frequent cancellers",
+        "Discount hunters",
+        "Long-stay travellers",
+        "bronze.users",
+    ),
     "data_docs/index.html": ("bronze.users", "bronze.sessions", "bronze.flights", "bronze.hotels"),
 }
 

@@ -22,9 +22,9 @@ import pytest
 from flows import traveltide_flow
 from flows.traveltide_flow import traveltide_mart
 from traveltide.bronze import BronzeError
-from traveltide.run import DiskFullError
 from traveltide.publish.staging import ExportsBusy
 from traveltide.quality import ValidationFailed
+from traveltide.run import DiskFullError
 from traveltide.settings import Settings, load_settings
 from traveltide.sources import SourceError
 
@@ -57,7 +57,9 @@ def _source(sample_dir: Path, tmp_path: Path, name: str = "source") -> Path:
 
 
 def _settings(source: Path, exports: Path, tmp_path: Path, **extra) -> Settings:
-    return load_settings(**{"source": str(source), "exports": str(exports), "cache_dir": str(tmp_path / "cache"), **extra})
+    return load_settings(
+        **{"source": str(source), "exports": str(exports), "cache_dir": str(tmp_path / "cache"), **extra}
+    )
 
 
 def _lines(path: Path) -> list[str]:
@@ -128,9 +130,16 @@ def _break_year_2100(src: Path) -> None:
         (_break_year_2100, ValidationFailed, r"(?s)bronze\.sessions.*session_start or session_end outside 2000-01-01"),
     ],
     ids=[
-        "missing-file", "empty-file", "header-only", "renamed-column", "wrong-delimiter", "corrupt-gzip",
-        "negative-clicks", "discount-over-one", "year-2100",
-    ],  # fmt: skip
+        "missing-file",
+        "empty-file",
+        "header-only",
+        "renamed-column",
+        "wrong-delimiter",
+        "corrupt-gzip",
+        "negative-clicks",
+        "discount-over-one",
+        "year-2100",
+    ],
 )
 def test_bad_export_stops_the_run_and_keeps_the_previous_extract(
     damage, error, message, harness, sample_dir, previous, tmp_path
@@ -158,7 +167,9 @@ def test_a_step_failing_beside_running_checks_reports_the_checks_first(
 
     monkeypatch.setattr(traveltide_flow.silver, "fn", broken_silver)
     before = _snapshot(previous)
-    expected = (ValidationFailed, r"bronze\.sessions\.page_clicks") if bronze_fails else (RuntimeError, "silver step broke")
+    expected = (
+        (ValidationFailed, r"bronze\.sessions\.page_clicks") if bronze_fails else (RuntimeError, "silver step broke")
+    )
     with pytest.raises(expected[0], match=expected[1]):
         traveltide_mart(settings=_settings(src, previous, tmp_path))
     assert _snapshot(previous) == before
@@ -196,7 +207,9 @@ def test_unparsable_rows_are_set_aside_and_counted(harness, sample_dir, previous
     assert rejected_lines == {11, 21, 31, 41}
 
 
-def test_extra_column_and_other_order_complete_with_a_warning(harness, sample_dir, good_run, previous, tmp_path) -> None:
+def test_extra_column_and_other_order_complete_with_a_warning(
+    harness, sample_dir, good_run, previous, tmp_path
+) -> None:
     src = _source(sample_dir, tmp_path)
     rows = [line.rstrip("\n").split(",") for line in _lines(src / "users.csv")]
     # Reverse the column order and add a column the contract does not know.
@@ -216,7 +229,7 @@ def test_dirty_sample_in_awkward_paths_runs_end_to_end(harness, tmp_path) -> Non
     src = tmp_path / "bronze 'dirty' exports ü"
     write_sample(out=src, users=6000, seed=11, dirty=True)
     faults = json.loads((src / "dirty_faults.json").read_text())
-    exports = tmp_path / "out \"mart\" é"
+    exports = tmp_path / 'out "mart" é'
 
     manifest = traveltide_mart(settings=_settings(src, exports, tmp_path))
 
@@ -228,9 +241,10 @@ def test_dirty_sample_in_awkward_paths_runs_end_to_end(harness, tmp_path) -> Non
         assert dropped == len(injected["duplicate_rows"]), table
     # Orphan trip ids (sessions whose trip has no flights or hotels row) are reported, not fatal.
     orphans = [
-        o for o in manifest["validation"]["bronze"]["outcomes"]
+        o
+        for o in manifest["validation"]["bronze"]["outcomes"]
         if o["severity"] == "warning" and not o["success"] and "neither a bronze.flights nor" in o["expectation"]
-    ]  # fmt: skip
+    ]
     assert len(orphans) == 1
     # Every cohort user still gets exactly one perk.
     assert sum(s["users"] for s in manifest["segments"]["segments"]) == manifest["row_counts"]["gold"]["cohort"]
@@ -238,13 +252,19 @@ def test_dirty_sample_in_awkward_paths_runs_end_to_end(harness, tmp_path) -> Non
 
 def test_concurrent_run_is_refused_and_changes_nothing(harness, sample_dir, previous, tmp_path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", (
-            "import sys; from pathlib import Path; from traveltide.publish.staging import exports_lock\n"
-            f"with exports_lock(exports=Path({str(previous)!r})):\n"
-            "    print('locked', flush=True); sys.stdin.readline()\n"
-        )],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys; from pathlib import Path; from traveltide.publish.staging import exports_lock\n"
+                f"with exports_lock(exports=Path({str(previous)!r})):\n"
+                "    print('locked', flush=True); sys.stdin.readline()\n"
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         before = _snapshot(previous)
@@ -274,9 +294,15 @@ def test_killed_run_leaves_the_old_extract_and_the_next_run_succeeds(harness, sa
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
     env.pop("PREFECT_API_URL", None)  # the child starts its own temporary server
     cmd = [
-        sys.executable, "-m", "traveltide.cli", "run", "--source", str(sample_dir),
-        "--exports", str(previous),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "traveltide.cli",
+        "run",
+        "--source",
+        str(sample_dir),
+        "--exports",
+        str(previous),
+    ]
     child = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     # Kill it once the new extract is being written into its staging folder.
@@ -315,7 +341,9 @@ def test_full_disk_is_a_clear_error_and_the_old_extract_survives(harness, sample
         exports = mount / "exports"
         shutil.copytree(good_run[0], exports)
         before = _snapshot(exports)
-        with pytest.raises(DiskFullError, match=r"the disk holding .* is full; the run stopped and nothing was published"):
+        with pytest.raises(
+            DiskFullError, match=r"the disk holding .* is full; the run stopped and nothing was published"
+        ):
             traveltide_mart(settings=_settings(sample_dir, exports, tmp_path))
         assert _snapshot(exports) == before
         assert not list(exports.glob(".staging-*"))

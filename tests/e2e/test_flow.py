@@ -28,7 +28,9 @@ TABLES = ("users", "sessions", "flights", "hotels")
 
 
 def _settings(tmp: Path, source: Path, **extra) -> Settings:
-    return load_settings(**{"source": str(source), "exports": str(tmp / "exports"), "cache_dir": str(tmp / "cache"), **extra})
+    return load_settings(
+        **{"source": str(source), "exports": str(tmp / "exports"), "cache_dir": str(tmp / "cache"), **extra}
+    )
 
 
 def _cohort_from_csv(folder: Path, start: str, min_sessions: int) -> set[int]:
@@ -100,8 +102,8 @@ def test_layered_parquet_exports_match_the_sources(good_run, sample_dir) -> None
     assert set(parquet["silver"]) == {"users", "sessions", "flights", "hotels", "set_aside"}
     assert set(parquet["gold"]) >= {"cohort", "sessions", "trips", "user_features", "segments", "user_segments"}
     con = duckdb.connect()
-    for layer, tables in parquet.items():
-        for table, info in tables.items():
+    for tables in parquet.values():
+        for info in tables.values():
             assert info["path"] in listed
             rows = con.execute("select count(*) from read_parquet(?)", [str(exports / info["path"])]).fetchall()[0][0]
             assert rows == info["rows"], info["path"]
@@ -124,8 +126,11 @@ def test_manifest_records_sources_settings_and_timings(good_run, sample_dir) -> 
     assert manifest["settings"]["min_sessions"] == 7
     assert set(manifest["timings_seconds"]) >= {"fetch", "bronze", "silver", "gold", "segment", "mart", "extract"}
     assert {layer: v["critical_failures"] for layer, v in manifest["validation"].items()} == {
-        "bronze": 0, "silver": 0, "gold": 0, "mart": 0,
-    }  # fmt: skip
+        "bronze": 0,
+        "silver": 0,
+        "gold": 0,
+        "mart": 0,
+    }
 
 
 def test_segment_pictures_drawn_in_the_background_reach_the_manifest_and_report(good_run) -> None:
@@ -148,7 +153,9 @@ def test_warning_level_oddity_is_reported_and_run_completes(good_run, sample_dir
         nonpositive = sum(1 for r in csv.DictReader(f) if int(r["nights"]) <= 0)
     assert nonpositive > 0
     _, manifest = good_run
-    warned = [o for o in manifest["validation"]["bronze"]["outcomes"] if o["severity"] == "warning" and not o["success"]]
+    warned = [
+        o for o in manifest["validation"]["bronze"]["outcomes"] if o["severity"] == "warning" and not o["success"]
+    ]
     assert [(o["suite"], o["column"]) for o in warned] == [("bronze.hotels", "nights")]
     assert str(nonpositive) in json.dumps(warned[0]["observed"]) or warned[0]["observed"] == nonpositive
 
@@ -176,7 +183,10 @@ def test_critical_failure_stops_at_bronze_gate_and_keeps_previous_extract(good_r
     bad = tmp_path / "bad"
     _copy_with_null_user_ids(sample_dir, bad, every=500)
     settings = _settings(tmp_path, bad, exports=str(exports))
-    with pytest.raises(ValidationFailed, match=r"(?s)bronze validation failed.*stopped before publishing.*bronze\.sessions\.user_id: expect_column_values_to_not_be_null"):
+    with pytest.raises(
+        ValidationFailed,
+        match=r"(?s)bronze validation failed.*stopped before publishing.*bronze\.sessions\.user_id: expect_column_values_to_not_be_null",
+    ):
         traveltide_mart(settings=settings)
     assert {n: _sha(exports / n) for n in before} == before
     assert not list(exports.glob(".staging-*"))
@@ -186,7 +196,9 @@ def test_critical_failure_stops_at_bronze_gate_and_keeps_previous_extract(good_r
 
 
 def test_empty_cohort_is_refused_and_nothing_is_published(harness, sample_dir, tmp_path) -> None:
-    with pytest.raises(EmptyCohortError, match=r"no user has at least 400 sessions since 2023-01-04 .*lower --min-sessions"):
+    with pytest.raises(
+        EmptyCohortError, match=r"no user has at least 400 sessions since 2023-01-04 .*lower --min-sessions"
+    ):
         traveltide_mart(settings=_settings(tmp_path, sample_dir, min_sessions=400))
     exports = tmp_path / "exports"
     assert not (exports / "traveltide.hyper").exists()

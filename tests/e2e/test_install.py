@@ -48,12 +48,18 @@ def test_a_wheel_installed_into_a_fresh_environment_runs_the_pipeline(tmp_path: 
     _run(uv, "build", "--wheel", "--out-dir", dist, ROOT, cwd=ROOT, env=env)
     (wheel,) = dist.glob("traveltide_mart-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for part in ("traveltide/expectations/mart/dim_users.json", "traveltide/sql/macros/repeated_keys.sql",
-                 "traveltide/publish/templates/report.html.j2", "flows/traveltide_flow.py"):  # fmt: skip
+    for part in (
+        "traveltide/expectations/mart/dim_users.json",
+        "traveltide/sql/macros/repeated_keys.sql",
+        "traveltide/publish/templates/report.html.j2",
+        "flows/traveltide_flow.py",
+    ):
         assert part in names, part
 
     requirements = tmp_path / "requirements.txt"
-    _run(uv, "export", "--frozen", "--no-dev", "--no-hashes", "--no-emit-project", "-o", requirements, cwd=ROOT, env=env)
+    _run(
+        uv, "export", "--frozen", "--no-dev", "--no-hashes", "--no-emit-project", "-o", requirements, cwd=ROOT, env=env
+    )
     venv = tmp_path / "venv"
     _run(uv, "venv", venv, "--python", sys.executable, env=env)
     python = venv / "bin" / "python"

@@ -41,7 +41,7 @@ class LocalHTTPServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 server.requests.append(Request("GET", self.path, {k.lower(): v for k, v in self.headers.items()}))
                 behaviour = server.routes.get(self.path)
                 if behaviour is None:
@@ -60,7 +60,9 @@ class LocalHTTPServer:
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._closing.set()
         self._httpd.shutdown()
         self._httpd.server_close()

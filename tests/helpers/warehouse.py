@@ -7,7 +7,7 @@ import duckdb
 from traveltide.contract import gold, silver
 
 
-def _create(con: duckdb.DuckDBPyConnection, table) -> None:  # noqa: ANN001
+def _create(con: duckdb.DuckDBPyConnection, table) -> None:
     cols = ", ".join(f'"{c.name}" {c.type}' for c in table.columns)
     con.execute(f"create schema if not exists {table.layer}")
     con.execute(f"create table {table.layer}.{table.name} ({cols})")

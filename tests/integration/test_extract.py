@@ -10,9 +10,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers.warehouse import make_warehouse
 from tableauhyperapi import Connection, CreateMode, HyperProcess, Telemetry
 
+from helpers.warehouse import make_warehouse
 from traveltide.build import BuildError, build_layer
 from traveltide.contract.mart import LAYER
 from traveltide.publish.extract import (
@@ -70,8 +70,15 @@ def test_tables_and_types_match_the_contract(written):
     path, *_ = written
     description = describe_extract(path=path)
     assert [t.name for t in description.tables] == sorted(t.name for t in LAYER.tables)
-    expected_types = {"INTEGER": "INT", "BIGINT": "BIG_INT", "DOUBLE": "DOUBLE", "BOOLEAN": "BOOL",
-                      "VARCHAR": "TEXT", "DATE": "DATE", "TIMESTAMP": "TIMESTAMP"}
+    expected_types = {
+        "INTEGER": "INT",
+        "BIGINT": "BIG_INT",
+        "DOUBLE": "DOUBLE",
+        "BOOLEAN": "BOOL",
+        "VARCHAR": "TEXT",
+        "DATE": "DATE",
+        "TIMESTAMP": "TIMESTAMP",
+    }
     for table in LAYER.tables:
         got = description.table(table.name)
         assert [(c.name, c.type, c.nullable) for c in got.columns] == [
@@ -218,15 +225,22 @@ def test_inspect_lists_tables_keys_and_manifest(written, tmp_path):
         "settings": {"min_sessions": 7, "start_date": "2023-01-04"},
         "source": {"files": [{"table": "users", "origin": "/data/users.csv", "size": 1234, "sha256": "ab" * 32}]},
         "bronze": {"rows": {"users": 10, "sessions": 40}, "rejected": {"users": 1, "sessions": 2}},
-        "silver": {"users": {"set_aside": {"duplicate key": 1}}, "sessions": {"set_aside": {"duplicate key": 2, "unknown user": 3}}},
+        "silver": {
+            "users": {"set_aside": {"duplicate key": 1}},
+            "sessions": {"set_aside": {"duplicate key": 2, "unknown user": 3}},
+        },
         "row_counts": {"gold": {"cohort": 2}},
-        "segments": {"k": 2, "k_selection": "fixed", "segments": [
-            {"segment_id": 1, "segment_name": "Heavy packers", "users": 1, "perk": "Free checked bag"},
-            {"segment_id": 2, "segment_name": "Frequent cancellers", "users": 1, "perk": "No cancellation fees"},
-        ]},
+        "segments": {
+            "k": 2,
+            "k_selection": "fixed",
+            "segments": [
+                {"segment_id": 1, "segment_name": "Heavy packers", "users": 1, "perk": "Free checked bag"},
+                {"segment_id": 2, "segment_name": "Frequent cancellers", "users": 1, "perk": "No cancellation fees"},
+            ],
+        },
         "validation": {"bronze": {"passed": 56, "expectations": 57, "critical_failures": 0, "warnings": 1}},
         "outputs": [{"path": "traveltide.hyper", "sha256": digest}],
-    }  # fmt: skip
+    }
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     text = inspect_text(path=copy)
     assert "  run: r1, finished 2026-11-24T06:00:00, package 0.1.0" in text

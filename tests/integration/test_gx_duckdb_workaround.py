@@ -7,12 +7,12 @@ from pathlib import Path
 import duckdb
 import great_expectations as gx
 import pytest
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 from great_expectations.execution_engine.sqlalchemy_execution_engine import (
-    SqlAlchemyExecutionEngine,  # noqa: E402
+    SqlAlchemyExecutionEngine,
 )
 
-from traveltide.quality.gx_duckdb import (  # noqa: E402
+from traveltide.quality.gx_duckdb import (
     add_duckdb_datasource,
     connection_string,
     install,
@@ -34,7 +34,7 @@ def _engine(db: Path) -> SqlAlchemyExecutionEngine:
 
 def test_unpatched_execute_query_still_loses_rows(db: Path) -> None:
     install()
-    original = SqlAlchemyExecutionEngine.execute_query.__wrapped__  # type: ignore[attr-defined]
+    original = SqlAlchemyExecutionEngine.execute_query.__wrapped__
     engine = _engine(db)
     rows = original(engine, sa.text("select count(*) from bronze.users")).fetchall()
     # If this starts returning [(7,)], upstream fixed the bug: delete install() and this module.
@@ -61,7 +61,11 @@ def test_expectations_run_on_duckdb_through_the_datasource(db: Path) -> None:
     # Bare "users" resolves through the search_path the datasource sets (schema bronze).
     context = gx.get_context(mode="ephemeral")
     datasource = add_duckdb_datasource(context=context, name="d", db_path=db, schema="bronze")
-    batch = datasource.add_table_asset(name="u", table_name="users").add_batch_definition_whole_table(name="all").get_batch()
+    batch = (
+        datasource.add_table_asset(name="u", table_name="users")
+        .add_batch_definition_whole_table(name="all")
+        .get_batch()
+    )
     result = batch.validate(gx.expectations.ExpectColumnValuesToBeBetween(column="user_id", min_value=0, max_value=5))
     assert result.result["unexpected_count"] == 1
     assert result.result["partial_unexpected_list"] == [6]
@@ -75,7 +79,11 @@ def test_sql_expectation_runs_its_query_once_and_counts_every_row(db: Path) -> N
     sent: list[str] = []
     engine = datasource.get_execution_engine().engine
     sa.event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_: sent.append(statement))
-    batch = datasource.add_table_asset(name="u", table_name="users").add_batch_definition_whole_table(name="all").get_batch()
+    batch = (
+        datasource.add_table_asset(name="u", table_name="users")
+        .add_batch_definition_whole_table(name="all")
+        .get_batch()
+    )
     query = "select user_id from {batch} where user_id >= 2"
     result = batch.validate(
         gx.expectations.UnexpectedRowsExpectation(unexpected_rows_query=query), result_format="COMPLETE"
@@ -97,7 +105,11 @@ def test_a_step_can_read_while_great_expectations_validates(db: Path) -> None:
     step = connect(path=db)  # e.g. the background Parquet export, still open
     context = gx.get_context(mode="ephemeral")
     datasource = add_duckdb_datasource(context=context, name="d", db_path=db, schema="bronze")
-    batch = datasource.add_table_asset(name="u", table_name="users").add_batch_definition_whole_table(name="all").get_batch()
+    batch = (
+        datasource.add_table_asset(name="u", table_name="users")
+        .add_batch_definition_whole_table(name="all")
+        .get_batch()
+    )
     result = batch.validate(gx.expectations.ExpectTableRowCountToEqual(value=7))
     assert result.success
     assert step.execute("select count(*) from bronze.users").fetchall() == [(7,)]

@@ -28,7 +28,7 @@ def _child(home: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_UI_URL")}
     environ.update(env)
     return subprocess.run(
-        [sys.executable, "-c", _CHILD, str(home)], env=environ, capture_output=True, text=True, timeout=180
+        [sys.executable, "-c", _CHILD, str(home)], env=environ, capture_output=True, text=True, timeout=180, check=False
     )
 
 
@@ -51,7 +51,9 @@ def test_an_operators_api_url_is_used_as_is(tmp_path: Path) -> None:
         "start_temporary_server(prefect_home=Path('prefect'))(); print(os.environ['PREFECT_API_URL'])"
     )
     environ = {**os.environ, "PREFECT_API_URL": "http://prefect.example.invalid/api"}
-    done = subprocess.run([sys.executable, "-c", code], env=environ, cwd=tmp_path, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=environ, cwd=tmp_path, capture_output=True, text=True, check=False
+    )
     assert done.stdout.strip() == "http://prefect.example.invalid/api"
     assert not (tmp_path / "prefect").exists()  # nothing was started, no log written
 

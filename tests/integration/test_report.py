@@ -112,7 +112,11 @@ def build_manifest(*, plots: dict[str, str] | None = None) -> dict[str, Any]:
                 },
             ],
         },
-        "bronze": {"rows": {"users": 120}, "rejected": {"users": 3}, "warnings": ["users.csv: 3 rows could not be read"]},
+        "bronze": {
+            "rows": {"users": 120},
+            "rejected": {"users": 3},
+            "warnings": ["users.csv: 3 rows could not be read"],
+        },
         "silver": {"users": {"rows": 114, "set_aside": {"duplicate key": 2, "null key": 1}}},
         "row_counts": {"gold": {"cohort": 8, "funnel": {"users": 100, "users_in_window": 40, "cohort": 8}}},
         "segments": {
@@ -198,7 +202,9 @@ def run_dir(tmp_path: Path) -> tuple[Path, Path]:
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report of the hand-built run with the full manifest, written once for the module."""
     root = tmp_path_factory.mktemp("report")
-    page = write_report(db_path=build_run_db(root / "run.duckdb"), manifest=build_manifest(), out_dir=root / "exports" / "report")
+    page = write_report(
+        db_path=build_run_db(root / "run.duckdb"), manifest=build_manifest(), out_dir=root / "exports" / "report"
+    )
     assert page == root / "exports" / "report" / "index.html"
     return page
 
@@ -251,8 +257,14 @@ def test_quality_source_and_k(report: Path) -> None:
     ]
     assert "../data_docs/index.html" in page.links
     assert table_with(page, "SHA-256 (first 12)")[1] == [
-        "users", "/data/users.csv", "2.0 KB", "abcdef012345", "120", "3", "3",
-    ]  # fmt: skip
+        "users",
+        "/data/users.csv",
+        "2.0 KB",
+        "abcdef012345",
+        "120",
+        "3",
+        "3",
+    ]
     assert table_with(page, "Seconds")[1:] == [["fetch", "1.5"], ["bronze", "2.2"], ["Total", "3.8"]]
     k_rows = table_with(page, "Segments (k)")[1:]
     assert [r[0] for r in k_rows] == ["2", "3", "4", "5"]
@@ -301,7 +313,9 @@ def test_diagnostic_plots_are_copied_beside_the_report(run_dir: tuple[Path, Path
     page_path = write_report(db_path=db, manifest=build_manifest(plots=recorded), out_dir=exports / "report")
     page = parse(page_path)
     assert "diagnostic_k_selection.png" in page.images and "diagnostic_projection.png" in page.images
-    assert (page_path.parent / "diagnostic_k_selection.png").read_bytes() == (plots / "segments_k_selection.png").read_bytes()
+    assert (page_path.parent / "diagnostic_k_selection.png").read_bytes() == (
+        plots / "segments_k_selection.png"
+    ).read_bytes()
     # The profile chart the segment step drew is reused, not drawn a second time.
     assert (page_path.parent / "segment_profiles.png").read_bytes() == (plots / "segments_profiles.png").read_bytes()
     assert "No 2-D projection" not in page_path.read_text(encoding="utf-8")

@@ -7,8 +7,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from helpers.httpserver import LocalHTTPServer
 
+from helpers.httpserver import LocalHTTPServer
 from traveltide.contract.bronze import LAYER
 from traveltide.sample import generator_fingerprint
 from traveltide.settings import Settings
@@ -58,7 +58,9 @@ def test_folder_source_accepts_gz_and_custom_names(tmp_path):
 def test_folder_source_missing_file_names_it(tmp_path):
     folder = write_folder(tmp_path / "src")
     (folder / "flights.csv").unlink()
-    with pytest.raises(SourceError, match=r"src/flights\.csv: the flights export is missing \(also looked for flights\.csv\.gz\)"):
+    with pytest.raises(
+        SourceError, match=r"src/flights\.csv: the flights export is missing \(also looked for flights\.csv\.gz\)"
+    ):
         fetch_sources(settings=Settings(source=str(folder)))
 
 

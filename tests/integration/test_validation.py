@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers.warehouse import make_warehouse
 
+from helpers.warehouse import make_warehouse
 from traveltide import contract
 from traveltide.build import build_layer
 from traveltide.contract import bronze
@@ -134,7 +134,11 @@ def test_null_key_and_many_duplicates_fail_critical_with_sample(bronze_db: Path,
     failed = {(o.suite, o.expectation, o.column) for o in result.critical_failures}
     assert failed == {
         ("bronze.users", "expect_column_values_to_not_be_null", "user_id"),
-        ("bronze.flights", "unexpected_rows_expectation (more than 1 % of rows repeat a trip_id (rows: rows, repeated_rows))", None),
+        (
+            "bronze.flights",
+            "unexpected_rows_expectation (more than 1 % of rows repeat a trip_id (rows: rows, repeated_rows))",
+            None,
+        ),
         # the contract's column types
         (
             "bronze.users",
@@ -147,8 +151,11 @@ def test_null_key_and_many_duplicates_fail_critical_with_sample(bronze_db: Path,
     assert types.sample == (("married", "BOOLEAN", "VARCHAR"),)
     dup = next(o for o in result.critical_failures if o.suite == "bronze.flights")
     assert dup.sample == ((2, 1),)  # the one flight row, twice: 2 rows, 1 repeats a trip_id
-    with pytest.raises(ValidationFailed, match=r"(?s)bronze validation failed: 3 critical.*stopped before publishing.*"
-                       r"bronze\.flights: unexpected_rows_expectation \(more than 1 % of rows repeat a trip_id"):
+    with pytest.raises(
+        ValidationFailed,
+        match=r"(?s)bronze validation failed: 3 critical.*stopped before publishing.*"
+        r"bronze\.flights: unexpected_rows_expectation \(more than 1 % of rows repeat a trip_id",
+    ):
         result.raise_for_critical()
     assert "bronze.users.user_id: expect_column_values_to_not_be_null" in result.format()
     # The same run's docs keep the first validation and add the failed one.
@@ -222,6 +229,7 @@ def test_silver_that_breaks_its_promises_fails_critical(bronze_db: Path, tmp_pat
 
 def test_silver_suites_do_not_repeat_the_bronze_checks_of_passed_through_columns() -> None:
     """Silver passes these columns through unchanged and runs only after bronze passed."""
+
     def column_checks(layer: str, table: str) -> set[tuple[str, str, str]]:
         suite = json.loads((default_expectations_dir() / layer / f"{table}.json").read_text(encoding="utf-8"))
         return {
@@ -236,13 +244,15 @@ def test_silver_suites_do_not_repeat_the_bronze_checks_of_passed_through_columns
 
 def test_missing_table_is_a_clear_error(bronze_db: Path, tmp_path: Path) -> None:
     _alter(bronze_db, "drop table bronze.hotels")
-    with pytest.raises(ValidationSetupError, match=r"has no table bronze\.hotels \(suite .*hotels\.json\): run the step"):
+    with pytest.raises(
+        ValidationSetupError, match=r"has no table bronze\.hotels \(suite .*hotels\.json\): run the step"
+    ):
         validate_layer(db_path=bronze_db, layer="bronze", docs_dir=tmp_path / "docs", run_id="r")
 
 
 @pytest.mark.parametrize("layer", LAYERS)
 def test_every_contract_table_has_a_reviewed_suite(layer: str) -> None:
-    suites = load_layer_suites(layer=layer)  # type: ignore[arg-type]
+    suites = load_layer_suites(layer=layer)
     assert [s.table for s in suites] == [t.name for t in contract.layer(layer).published]
     for suite in suites:
         raw = json.loads(suite.path.read_text(encoding="utf-8"))
@@ -255,8 +265,12 @@ def test_suite_without_severity_is_rejected(tmp_path: Path) -> None:
     folder.mkdir()
     for table in ("users", "sessions", "flights", "hotels"):
         (folder / f"{table}.json").write_text((default_expectations_dir() / "bronze" / f"{table}.json").read_text())
-    (folder / "hotels.json").write_text(json.dumps({"expectations": [{"type": "expect_column_values_to_be_unique", "kwargs": {"column": "trip_id"}}]}))
-    with pytest.raises(SuiteError, match=r"hotels\.json: expectation #1 \(expect_column_values_to_be_unique\) needs meta\.severity"):
+    (folder / "hotels.json").write_text(
+        json.dumps({"expectations": [{"type": "expect_column_values_to_be_unique", "kwargs": {"column": "trip_id"}}]})
+    )
+    with pytest.raises(
+        SuiteError, match=r"hotels\.json: expectation #1 \(expect_column_values_to_be_unique\) needs meta\.severity"
+    ):
         load_layer_suites(layer="bronze", expectations_dir=tmp_path)
 
 
@@ -290,11 +304,19 @@ def test_gold_checks_not_null_once_per_table_and_names_the_columns(tmp_path: Pat
     [
         (
             "delete from gold.trips where trip_id = '2-b'",
-            ("mart.fact_sessions", "unexpected_rows_expectation (trip_id values missing from mart.dim_trips.trip_id)", ("2-b",)),
+            (
+                "mart.fact_sessions",
+                "unexpected_rows_expectation (trip_id values missing from mart.dim_trips.trip_id)",
+                ("2-b",),
+            ),
         ),
         (
             "insert into gold.user_segments (user_id, segment_id, perk) values (1, 2, 'Free checked bag')",
-            ("mart.dim_users", "unexpected_rows_expectation (user_id appears more than once (rows: user_id, rows))", ((1, 2),)),
+            (
+                "mart.dim_users",
+                "unexpected_rows_expectation (user_id appears more than once (rows: user_id, rows))",
+                ((1, 2),),
+            ),
         ),
         (
             "update gold.user_segments set segment_id = null where user_id = 1",

@@ -25,34 +25,37 @@ USERS = """user_id,birthdate,gender,married,has_children,home_country,home_city,
 """
 
 _S = "session_id,user_id,trip_id,session_start,session_end,flight_discount,hotel_discount,flight_discount_amount,hotel_discount_amount,flight_booked,hotel_booked,page_clicks,cancellation"
-SESSIONS = "\n".join(
-    [
-        _S,
-        # user 1: T0 booked before the window, cancelled inside it (a gold session; T0 not booked)
-        "1-a,1,1-T0,2022-12-30 10:00:00,2022-12-30 10:01:00,false,false,,,true,false,8,false",
-        "1-b,1,1-T0,2023-01-05 10:00:00,2023-01-05 10:01:00,true,true,,,true,true,8,true",
-        # T1 flight + hotel with a flight discount; a browse; T2 hotel only with a hotel discount
-        "1-c,1,1-T1,2023-01-06 10:00:00,2023-01-06 10:02:00.500,true,false,0.1,,true,true,16,false",
-        "1-d,1,,2023-01-07 10:00:00,2023-01-07 10:00:30,false,false,,,false,false,4,false",
-        "1-e,1,1-T2,2023-01-08 10:00:00,2023-01-08 10:01:00,false,true,,0.15,false,true,9,false",
-        # T3 flight only, booked in the window and cancelled later
-        "1-f,1,1-T3,2023-01-09 10:00:00,2023-01-09 10:01:00,false,false,,,true,false,9,false",
-        "1-g,1,1-T3,2023-02-01 10:00:00,2023-02-01 10:01:00,true,true,,,true,true,3,true",
-        # user 2: one session before the window, three browses in it (one duplicated row), t/f flags
-        "2-a,2,,2022-11-01 09:00:00,2022-11-01 09:01:00,f,f,,,f,f,5,f",
-        "2-b,2,,2023-01-04 00:00:00,2023-01-04 00:01:00,f,t,,0.05,f,f,5,f",
-        "2-b,2,,2023-01-04 00:00:00,2023-01-04 00:01:00,f,t,,0.05,f,f,5,f",
-        "2-c,2,,2023-03-01 09:00:00,2023-03-01 09:01:00,False,False,,,False,False,5,False",
-        "2-d,2,,2023-07-28 09:00:00,2023-07-28 09:01:00,0,0,,,0,0,5,0",
-        # user 3: two window sessions only (not in the cohort)
-        "3-a,3,,2023-01-10 09:00:00,2023-01-10 09:01:00,True,True,0.2,0.2,False,False,5,False",
-        "3-b,3,,2023-01-11 09:00:00,2023-01-11 09:01:00,True,True,0.2,0.2,False,False,5,False",
-        # user 9 is not in users: dropped, although three window sessions would make a cohort user
-        "9-a,9,,2023-01-10 09:00:00,2023-01-10 09:01:00,false,false,,,false,false,5,false",
-        "9-b,9,,2023-01-11 09:00:00,2023-01-11 09:01:00,false,false,,,false,false,5,false",
-        "9-c,9,,2023-01-12 09:00:00,2023-01-12 09:01:00,false,false,,,false,false,5,false",
-    ]
-) + "\n"
+SESSIONS = (
+    "\n".join(
+        [
+            _S,
+            # user 1: T0 booked before the window, cancelled inside it (a gold session; T0 not booked)
+            "1-a,1,1-T0,2022-12-30 10:00:00,2022-12-30 10:01:00,false,false,,,true,false,8,false",
+            "1-b,1,1-T0,2023-01-05 10:00:00,2023-01-05 10:01:00,true,true,,,true,true,8,true",
+            # T1 flight + hotel with a flight discount; a browse; T2 hotel only with a hotel discount
+            "1-c,1,1-T1,2023-01-06 10:00:00,2023-01-06 10:02:00.500,true,false,0.1,,true,true,16,false",
+            "1-d,1,,2023-01-07 10:00:00,2023-01-07 10:00:30,false,false,,,false,false,4,false",
+            "1-e,1,1-T2,2023-01-08 10:00:00,2023-01-08 10:01:00,false,true,,0.15,false,true,9,false",
+            # T3 flight only, booked in the window and cancelled later
+            "1-f,1,1-T3,2023-01-09 10:00:00,2023-01-09 10:01:00,false,false,,,true,false,9,false",
+            "1-g,1,1-T3,2023-02-01 10:00:00,2023-02-01 10:01:00,true,true,,,true,true,3,true",
+            # user 2: one session before the window, three browses in it (one duplicated row), t/f flags
+            "2-a,2,,2022-11-01 09:00:00,2022-11-01 09:01:00,f,f,,,f,f,5,f",
+            "2-b,2,,2023-01-04 00:00:00,2023-01-04 00:01:00,f,t,,0.05,f,f,5,f",
+            "2-b,2,,2023-01-04 00:00:00,2023-01-04 00:01:00,f,t,,0.05,f,f,5,f",
+            "2-c,2,,2023-03-01 09:00:00,2023-03-01 09:01:00,False,False,,,False,False,5,False",
+            "2-d,2,,2023-07-28 09:00:00,2023-07-28 09:01:00,0,0,,,0,0,5,0",
+            # user 3: two window sessions only (not in the cohort)
+            "3-a,3,,2023-01-10 09:00:00,2023-01-10 09:01:00,True,True,0.2,0.2,False,False,5,False",
+            "3-b,3,,2023-01-11 09:00:00,2023-01-11 09:01:00,True,True,0.2,0.2,False,False,5,False",
+            # user 9 is not in users: dropped, although three window sessions would make a cohort user
+            "9-a,9,,2023-01-10 09:00:00,2023-01-10 09:01:00,false,false,,,false,false,5,false",
+            "9-b,9,,2023-01-11 09:00:00,2023-01-11 09:01:00,false,false,,,false,false,5,false",
+            "9-c,9,,2023-01-12 09:00:00,2023-01-12 09:01:00,false,false,,,false,false,5,false",
+        ]
+    )
+    + "\n"
+)
 
 FLIGHTS = """trip_id,origin_airport,destination,destination_airport,seats,return_flight_booked,departure_time,return_time,checked_bags,trip_airline,destination_airport_lat,destination_airport_lon,base_fare_usd
 1-T0,LGA,miami,MIA,1,false,2023-01-20 08:00:00,,7,delta air lines,25.793,-80.29,300.0

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers.data import COHORT_EXTRACT, COHORT_EXTRACT_BLANK_FALSE, NOTEBOOK_SESSIONS
 
+from helpers.data import COHORT_EXTRACT, COHORT_EXTRACT_BLANK_FALSE, NOTEBOOK_SESSIONS
 from traveltide.bronze import BronzeError, load_bronze, read_header
 from traveltide.contract.bronze import LAYER
 
@@ -35,7 +35,9 @@ GOOD = {
 }
 
 
-def write_exports(folder: Path, overrides: dict[str, bytes] | None = None, names: dict[str, str] | None = None) -> dict[str, Path]:
+def write_exports(
+    folder: Path, overrides: dict[str, bytes] | None = None, names: dict[str, str] | None = None
+) -> dict[str, Path]:
     """The four exports of GOOD in ``folder``; ``overrides`` replaces a table's whole file content."""
     folder.mkdir(parents=True, exist_ok=True)
     files = {}
@@ -82,8 +84,21 @@ def test_values_are_typed_as_written(tmp_path, con):
         (2, date(1990, 12, 31), "M", False, True, "canada", "toronto", "YYZ", 43.677, -79.631, date(2022, 1, 15))
     ]
     assert con.execute("select * from bronze.sessions where session_id = '2-cc'").fetchall() == [
-        ("2-cc", 2, "2-t2", datetime(2023, 3, 1, 12), datetime(2023, 3, 1, 12, 0, 30),
-         False, True, None, 0.1, True, False, 4, False)
+        (
+            "2-cc",
+            2,
+            "2-t2",
+            datetime(2023, 3, 1, 12),
+            datetime(2023, 3, 1, 12, 0, 30),
+            False,
+            True,
+            None,
+            0.1,
+            True,
+            False,
+            4,
+            False,
+        )
     ]
     # the double space of the brand is kept; empty fields are NULL
     assert con.execute("select hotel_name, check_in_time from bronze.hotels where trip_id = '1-t1'").fetchall() == [
@@ -94,8 +109,18 @@ def test_values_are_typed_as_written(tmp_path, con):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("true", True), ("false", False), ("True", True), ("False", False),
-     ("t", True), ("f", False), ("1", True), ("0", False), ('"true"', True), ("", None)],
+    [
+        ("true", True),
+        ("false", False),
+        ("True", True),
+        ("False", False),
+        ("t", True),
+        ("f", False),
+        ("1", True),
+        ("0", False),
+        ('"true"', True),
+        ("", None),
+    ],
 )
 def test_boolean_formats(tmp_path, con, text, expected):
     row = f"9,1980-01-01,F,{text},{text},usa,boston,BOS,42.364,-71.005,2021-05-01"
@@ -172,7 +197,9 @@ def test_missing_column_names_file_and_column(tmp_path, con):
 def test_renamed_column_suggests_the_close_match(tmp_path, con):
     header = HEADERS["users"].replace("home_airport_lat", "home_airport_latitude")
     files = write_exports(tmp_path, {"users": f"{header}\n{GOOD['users'][0]}\n".encode()})
-    with pytest.raises(BronzeError, match=r"users\.csv: .*'home_airport_lat' \(found 'home_airport_latitude': renamed\?\)"):
+    with pytest.raises(
+        BronzeError, match=r"users\.csv: .*'home_airport_lat' \(found 'home_airport_latitude': renamed\?\)"
+    ):
         load_bronze(con=con, files=files)
 
 
@@ -203,12 +230,21 @@ def test_duplicate_header_column_is_an_error(tmp_path, con):
         (HEADERS["sessions"].encode() + b"\n\n\n", r"sessions\.csv: the file has a header line but no data rows"),
         (HEADERS["sessions"].encode(), r"sessions\.csv: the file has a header line but no data rows"),
         (b"\n" + HEADERS["sessions"].encode() + b"\n", r"sessions\.csv: the first line is blank"),
-        (HEADERS["sessions"].replace(",", ";").encode() + b"\n1-aa;1\n",
-         r"sessions\.csv: the sessions export has a single column \(the header looks separated by ';'\)"),
+        (
+            HEADERS["sessions"].replace(",", ";").encode() + b"\n1-aa;1\n",
+            r"sessions\.csv: the sessions export has a single column \(the header looks separated by ';'\)",
+        ),
         (b"session_id,\xffuser_id\n", r"sessions\.csv: the header line is not UTF-8 text"),
     ],
-    ids=["empty", "header-only", "header-and-blank-lines", "header-no-newline", "blank-first-line",
-         "wrong-delimiter", "non-utf8-header"],
+    ids=[
+        "empty",
+        "header-only",
+        "header-and-blank-lines",
+        "header-no-newline",
+        "blank-first-line",
+        "wrong-delimiter",
+        "non-utf8-header",
+    ],
 )
 def test_unusable_file_is_an_error_naming_it(tmp_path, con, content, message):
     files = write_exports(tmp_path, {"sessions": content})
@@ -250,12 +286,12 @@ def test_corrupt_gzip_is_an_error_naming_the_file(tmp_path, con, content, messag
 def test_bad_rows_are_rejected_with_line_column_and_reason(tmp_path, con):
     lines = [
         HEADERS["sessions"],
-        GOOD["sessions"][0],                                                             # line 2 ok
-        "1-xx,one,,2023-01-04 10:00:00,2023-01-04 10:01:00,f,f,,,f,f,8,f",              # 3 wrong type
-        "1-yy,1,,2023-01-04 10:00:00,2023-01-04 10:01:00,f,f,,,f,f,8,f,surplus",        # 4 too many
-        "1-zz,1,,2023-01-04 10:00:00",                                                   # 5 too few
-        "1-ww,1,,2023-13-45 10:00:00,2023-01-04 10:01:00,maybe,f,,,f,f,8,f",            # 6 two bad values
-        GOOD["sessions"][1],                                                             # 7 ok
+        GOOD["sessions"][0],  # line 2 ok
+        "1-xx,one,,2023-01-04 10:00:00,2023-01-04 10:01:00,f,f,,,f,f,8,f",  # 3 wrong type
+        "1-yy,1,,2023-01-04 10:00:00,2023-01-04 10:01:00,f,f,,,f,f,8,f,surplus",  # 4 too many
+        "1-zz,1,,2023-01-04 10:00:00",  # 5 too few
+        "1-ww,1,,2023-13-45 10:00:00,2023-01-04 10:01:00,maybe,f,,,f,f,8,f",  # 6 two bad values
+        GOOD["sessions"][1],  # 7 ok
     ]
     files = write_exports(tmp_path, {"sessions": ("\n".join(lines) + "\n").encode()})
     report = load_bronze(con=con, files=files)
@@ -278,10 +314,16 @@ def test_bad_rows_are_rejected_with_line_column_and_reason(tmp_path, con):
 
 
 def test_non_utf8_bytes_in_data_are_rejected_not_altered(tmp_path, con):
-    content = (HEADERS["users"] + "\n").encode() + b"\n".join([
-        GOOD["users"][0].encode(),
-        b"3,1980-01-01,F,true,false,usa,montr\xe9al,YUL,45.47,-73.74,2021-05-01",
-    ]) + b"\n"
+    content = (
+        (HEADERS["users"] + "\n").encode()
+        + b"\n".join(
+            [
+                GOOD["users"][0].encode(),
+                b"3,1980-01-01,F,true,false,usa,montr\xe9al,YUL,45.47,-73.74,2021-05-01",
+            ]
+        )
+        + b"\n"
+    )
     files = write_exports(tmp_path, {"users": content})
     report = load_bronze(con=con, files=files)
     assert (report.rows["users"], report.rejected["users"]) == (1, 1)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers.warehouse import make_warehouse
 
+from helpers.warehouse import make_warehouse
 from traveltide.build import build_layer
 from traveltide.contract.mart import LAYER
 from traveltide.publish.dictionary import (
@@ -108,7 +108,9 @@ def test_tds_names_only_tables_and_fields_of_the_extract(extract, tmp_path):
 def test_tds_relationships_are_the_foreign_key_tree(extract, tmp_path):
     root = _tds(tmp_path)
     maps = {m.get("key"): m.get("value") for m in root.findall("./connection/cols/map")}
-    objects = {o.get("id"): o.find("./properties/relation").get("table") for o in root.findall("./object-graph/objects/object")}
+    objects = {
+        o.get("id"): o.find("./properties/relation").get("table") for o in root.findall("./object-graph/objects/object")
+    }
     assert sorted(objects.values()) == sorted(f"[Extract].[{t.name}]" for t in LAYER.tables)
     found = set()
     for rel in root.findall("./object-graph/relationships/relationship"):

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pandas as pd
 import pytest
+
 from helpers.bronze_builder import create_bronze, insert_rows
 from helpers.data import SILVER_SUBSET
-
 from traveltide.build import BuildError, build_layer
 from traveltide.contract import gold
 
@@ -22,10 +22,17 @@ def _session(sid, user, start, kind="browse", trip=None, clicks=10, **flags):
     """A session whose length is 3 s per click; cancellation sessions carry the source's
     all-true flags and NULL amounts."""
     row = {
-        "session_id": sid, "user_id": user, "trip_id": trip, "session_start": start,
-        "session_end": start + timedelta(seconds=3 * clicks), "page_clicks": clicks,
-        "flight_discount": False, "hotel_discount": False,
-        "flight_booked": False, "hotel_booked": False, "cancellation": kind == "cancellation",
+        "session_id": sid,
+        "user_id": user,
+        "trip_id": trip,
+        "session_start": start,
+        "session_end": start + timedelta(seconds=3 * clicks),
+        "page_clicks": clicks,
+        "flight_discount": False,
+        "hotel_discount": False,
+        "flight_booked": False,
+        "hotel_booked": False,
+        "cancellation": kind == "cancellation",
     }
     if kind == "cancellation":
         row.update(flight_discount=True, hotel_discount=True, flight_booked=True, hotel_booked=True)
@@ -41,16 +48,47 @@ SESSIONS = [
     # in the window: cancels T0 (booking before the window)
     _session("a1", 1, D(2023, 2, 1), "cancellation", "T0", 10),
     # T1 bundle, flight discount 0.10
-    _session("a2", 1, D(2023, 2, 5), "booking", "T1", 20, flight_booked=True, hotel_booked=True,
-             flight_discount=True, flight_discount_amount=0.10),
+    _session(
+        "a2",
+        1,
+        D(2023, 2, 5),
+        "booking",
+        "T1",
+        20,
+        flight_booked=True,
+        hotel_booked=True,
+        flight_discount=True,
+        flight_discount_amount=0.10,
+    ),
     # T2 flight only, both discounts: offer (0.20 + 0.10) / 2 = 0.15
-    _session("a3", 1, D(2023, 2, 10), "booking", "T2", 30, flight_booked=True,
-             flight_discount=True, flight_discount_amount=0.20, hotel_discount=True, hotel_discount_amount=0.10),
+    _session(
+        "a3",
+        1,
+        D(2023, 2, 10),
+        "booking",
+        "T2",
+        30,
+        flight_booked=True,
+        flight_discount=True,
+        flight_discount_amount=0.20,
+        hotel_discount=True,
+        hotel_discount_amount=0.10,
+    ),
     # T3 hotel only, negative source nights
     _session("a4", 1, D(2023, 2, 12), "booking", "T3", 40, hotel_booked=True),
     # T4 bundle with a hotel discount 0.05, cancelled in a6
-    _session("a5", 1, D(2023, 2, 15), "booking", "T4", 50, flight_booked=True, hotel_booked=True,
-             hotel_discount=True, hotel_discount_amount=0.05),
+    _session(
+        "a5",
+        1,
+        D(2023, 2, 15),
+        "booking",
+        "T4",
+        50,
+        flight_booked=True,
+        hotel_booked=True,
+        hotel_discount=True,
+        hotel_discount_amount=0.05,
+    ),
     _session("a6", 1, D(2023, 2, 20), "cancellation", "T4", 60),
     # browsing with a flight offer 0.25, and without an offer
     _session("a7", 1, D(2023, 3, 1), "browse", None, 70, flight_discount=True, flight_discount_amount=0.25),
@@ -76,20 +114,40 @@ FLIGHTS = [
 
 HOTELS = [
     {  # late check-out 13:00: 03-01 -> 03-04 = 3, + 1 = 4 nights (source says 2)
-        "trip_id": "T1", "hotel_name": "Conrad  - chicago", "nights": 2, "rooms": 2, "hotel_per_room_usd": 100.0,
-        "check_in_time": D(2023, 3, 1, 15), "check_out_time": D(2023, 3, 4, 13),
+        "trip_id": "T1",
+        "hotel_name": "Conrad  - chicago",
+        "nights": 2,
+        "rooms": 2,
+        "hotel_per_room_usd": 100.0,
+        "check_in_time": D(2023, 3, 1, 15),
+        "check_out_time": D(2023, 3, 4, 13),
     },
     {  # negative source nights: same day 15:00 -> 11:00 = max(0, 0) = 0
-        "trip_id": "T3", "hotel_name": "Hyatt - denver", "nights": -1, "rooms": 1, "hotel_per_room_usd": 150.0,
-        "check_in_time": D(2023, 4, 10, 15), "check_out_time": D(2023, 4, 10, 11),
+        "trip_id": "T3",
+        "hotel_name": "Hyatt - denver",
+        "nights": -1,
+        "rooms": 1,
+        "hotel_per_room_usd": 150.0,
+        "check_in_time": D(2023, 4, 10, 15),
+        "check_out_time": D(2023, 4, 10, 11),
     },
     {  # cancelled: 10 nights that must not count
-        "trip_id": "T4", "hotel_name": "Hilton - boston", "nights": 10, "rooms": 1, "hotel_per_room_usd": 90.0,
-        "check_in_time": D(2023, 5, 1, 15), "check_out_time": D(2023, 5, 11, 11),
+        "trip_id": "T4",
+        "hotel_name": "Hilton - boston",
+        "nights": 10,
+        "rooms": 1,
+        "hotel_per_room_usd": 90.0,
+        "check_in_time": D(2023, 5, 1, 15),
+        "check_out_time": D(2023, 5, 11, 11),
     },
     {  # check-out exactly 12:00 is within the grace hour: 2 nights
-        "trip_id": "TB", "hotel_name": "Accor - paris", "nights": 1, "rooms": 3, "hotel_per_room_usd": 50.0,
-        "check_in_time": D(2023, 1, 10, 14), "check_out_time": D(2023, 1, 12, 12),
+        "trip_id": "TB",
+        "hotel_name": "Accor - paris",
+        "nights": 1,
+        "rooms": 3,
+        "hotel_per_room_usd": 50.0,
+        "check_in_time": D(2023, 1, 10, 14),
+        "check_out_time": D(2023, 1, 12, 12),
     },
 ]
 
@@ -115,7 +173,10 @@ def test_counts(con):
     # cohort: user 1 (8 window sessions a1..a8), user 2 (3: b1..b3); user 3 has 2
     # trips: T0..T4 of user 1, TB of user 2
     assert build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3}) == {
-        "cohort": 2, "sessions": 11, "trips": 6, "user_features": 2,
+        "cohort": 2,
+        "sessions": 11,
+        "trips": 6,
+        "user_features": 2,
     }
 
 
@@ -144,7 +205,17 @@ def test_cohort_boundaries(con):
 def test_gold_sessions_are_window_sessions_of_the_cohort(con):
     build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3})
     assert [r[0] for r in _rows(con, "select session_id from gold.sessions order by session_id")] == [
-        "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "b1", "b2", "b3",
+        "a1",
+        "a2",
+        "a3",
+        "a4",
+        "a5",
+        "a6",
+        "a7",
+        "a8",
+        "b1",
+        "b2",
+        "b3",
     ]
 
 
@@ -172,59 +243,63 @@ def test_trips_read_booking_session_not_cancellation_flags(con):
 def test_user_features_by_hand(con):
     build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3})
     names = ["user_id", *gold.FEATURE_COLUMNS]
-    got = {r[0]: dict(zip(names, r)) for r in _rows(con, "select * from gold.user_features")}
-    assert got[1] == pytest.approx({
-        "user_id": 1,
-        "total_sessions": 8,  # a1..a8
-        "cancellation_rate": 2 / 8,  # a1, a6
-        # non-cancellation sessions a2,a3,a4,a5,a7,a8 = 6; with an offer a2,a3,a5,a7 = 4
-        # (counting cancellation flags would give 6 / 8)
-        "discount_usage_rate": 4 / 6,
-        # kept trips (booked, not cancelled): T1 bundle, T2 flight, T3 hotel; T0 not booked, T4 cancelled
-        "total_nights": 4 + 0,  # T1 late check-out 4, T3 negative source nights -> 0
-        "total_checked_bags": 2 + 1,  # T1, T2 (not T0's 7 or T4's 5)
-        "total_base_fare": 500.0 + 300.0,
-        "booking_sessions": 4,  # a2..a5
-        "booked_trips": 3,
-        "cancelled_trips": 2,  # T0, T4
-        "booking_rate": 4 / 8,
-        "flight_trips": 2,  # T1, T2
-        "hotel_trips": 2,  # T1, T3
-        "bundle_rate": 1 / 3,  # T1 of T1, T2, T3
-        "bags_per_flight": 3 / 2,
-        "nights_per_hotel_trip": 4 / 2,
-        "avg_discount_amount": (0.10 + 0.15 + 0.05 + 0.25) / 4,  # a2, a3, a5, a7
-        "avg_page_clicks": (10 + 20 + 30 + 40 + 50 + 60 + 70 + 80) / 8,  # a0's 1000 is outside
-        "avg_session_seconds": 3 * 45.0,  # 3 s per click
-        "total_hotel_spend_usd": 4 * 2 * 100.0 + 0 * 1 * 150.0,  # T1 + T3
-    })
-    assert got[2] == pytest.approx({
-        "user_id": 2,
-        "total_sessions": 3,
-        "cancellation_rate": 0.0,
-        "discount_usage_rate": 1 / 3,  # b2
-        "total_nights": 2,  # TB, check-out at 12:00 sharp
-        "total_checked_bags": 0,
-        "total_base_fare": 0.0,
-        "booking_sessions": 1,
-        "booked_trips": 1,
-        "cancelled_trips": 0,
-        "booking_rate": 1 / 3,
-        "flight_trips": 0,
-        "hotel_trips": 1,
-        "bundle_rate": 0.0,
-        "bags_per_flight": 0.0,  # no flights: 0, not NULL
-        "nights_per_hotel_trip": 2.0,
-        "avg_discount_amount": 0.30,
-        "avg_page_clicks": (3 + 6 + 9) / 3,
-        "avg_session_seconds": 3 * 6.0,
-        "total_hotel_spend_usd": 2 * 3 * 50.0,
-    })
+    got = {r[0]: dict(zip(names, r, strict=False)) for r in _rows(con, "select * from gold.user_features")}
+    assert got[1] == pytest.approx(
+        {
+            "user_id": 1,
+            "total_sessions": 8,  # a1..a8
+            "cancellation_rate": 2 / 8,  # a1, a6
+            # non-cancellation sessions a2,a3,a4,a5,a7,a8 = 6; with an offer a2,a3,a5,a7 = 4
+            # (counting cancellation flags would give 6 / 8)
+            "discount_usage_rate": 4 / 6,
+            # kept trips (booked, not cancelled): T1 bundle, T2 flight, T3 hotel; T0 not booked, T4 cancelled
+            "total_nights": 4 + 0,  # T1 late check-out 4, T3 negative source nights -> 0
+            "total_checked_bags": 2 + 1,  # T1, T2 (not T0's 7 or T4's 5)
+            "total_base_fare": 500.0 + 300.0,
+            "booking_sessions": 4,  # a2..a5
+            "booked_trips": 3,
+            "cancelled_trips": 2,  # T0, T4
+            "booking_rate": 4 / 8,
+            "flight_trips": 2,  # T1, T2
+            "hotel_trips": 2,  # T1, T3
+            "bundle_rate": 1 / 3,  # T1 of T1, T2, T3
+            "bags_per_flight": 3 / 2,
+            "nights_per_hotel_trip": 4 / 2,
+            "avg_discount_amount": (0.10 + 0.15 + 0.05 + 0.25) / 4,  # a2, a3, a5, a7
+            "avg_page_clicks": (10 + 20 + 30 + 40 + 50 + 60 + 70 + 80) / 8,  # a0's 1000 is outside
+            "avg_session_seconds": 3 * 45.0,  # 3 s per click
+            "total_hotel_spend_usd": 4 * 2 * 100.0 + 0 * 1 * 150.0,  # T1 + T3
+        }
+    )
+    assert got[2] == pytest.approx(
+        {
+            "user_id": 2,
+            "total_sessions": 3,
+            "cancellation_rate": 0.0,
+            "discount_usage_rate": 1 / 3,  # b2
+            "total_nights": 2,  # TB, check-out at 12:00 sharp
+            "total_checked_bags": 0,
+            "total_base_fare": 0.0,
+            "booking_sessions": 1,
+            "booked_trips": 1,
+            "cancelled_trips": 0,
+            "booking_rate": 1 / 3,
+            "flight_trips": 0,
+            "hotel_trips": 1,
+            "bundle_rate": 0.0,
+            "bags_per_flight": 0.0,  # no flights: 0, not NULL
+            "nights_per_hotel_trip": 2.0,
+            "avg_discount_amount": 0.30,
+            "avg_page_clicks": (3 + 6 + 9) / 3,
+            "avg_session_seconds": 3 * 6.0,
+            "total_hotel_spend_usd": 2 * 3 * 50.0,
+        }
+    )
 
 
 def test_gold_tables_match_the_contract(con):
     build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3})
-    assert gold.SPEC_FEATURES == gold.FEATURE_COLUMNS[:6]
+    assert gold.FEATURE_COLUMNS[:6] == gold.SPEC_FEATURES
     for table in gold.LAYER.sql_tables:
         columns = _rows(
             con,
@@ -285,8 +360,10 @@ def test_real_sessions_against_pandas(start, min_sessions):
     discount_rate = offered.groupby(gold_sessions.user_id).mean()
 
     assert counts == {
-        "cohort": len(cohort), "sessions": len(gold_sessions),
-        "trips": booked.trip_id.nunique(), "user_features": len(cohort),
+        "cohort": len(cohort),
+        "sessions": len(gold_sessions),
+        "trips": booked.trip_id.nunique(),
+        "user_features": len(cohort),
     }
     assert features[0] == len(gold_sessions)
     assert features[1] == pytest.approx(booked_flights.base_fare_usd.sum())

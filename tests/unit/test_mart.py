@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import duckdb
 import pytest
-from helpers.warehouse import make_warehouse
 
+from helpers.warehouse import make_warehouse
 from traveltide.build import BuildError, build_layer
 from traveltide.contract.mart import LAYER
 from traveltide.sql import read_sql
@@ -79,8 +79,22 @@ def test_dim_users_carries_segment_features_and_demographics(con):
         "married, has_children from mart.dim_users where user_id = 2"
     ).fetchone()
     assert row == (
-        2, 2, "Cancellers", "No cancellation fees", 20.0, "Free checked bag",
-        0, 0.0, date(2021, 11, 30), "canada", "toronto", "YYZ", "M", 30, False, True,
+        2,
+        2,
+        "Cancellers",
+        "No cancellation fees",
+        20.0,
+        "Free checked bag",
+        0,
+        0.0,
+        date(2021, 11, 30),
+        "canada",
+        "toronto",
+        "YYZ",
+        "M",
+        30,
+        False,
+        True,
     )
     assert con.execute("select count(*) from mart.dim_users where user_id = 3").fetchone()[0] == 0
 
@@ -112,7 +126,9 @@ def test_every_sql_file_states_its_grain_and_ends_with_final(con):
 
 def test_missing_gold_table_names_the_sql_file(con):
     con.execute("drop table gold.segments")
-    with pytest.raises(BuildError, match=r"building mart\.dim_segments from traveltide/sql/mart/dim_segments\.sql failed"):
+    with pytest.raises(
+        BuildError, match=r"building mart\.dim_segments from traveltide/sql/mart/dim_segments\.sql failed"
+    ):
         build_layer(con=con, layer="mart")
 
 
@@ -133,10 +149,14 @@ def test_export_parquet_writes_every_silver_and_gold_table(con, tmp_path):
         "gold": {"sessions": 4, "trips": 2, "user_features": 2, "segments": 2, "user_segments": 2},
     }
     assert result["gold"]["trips"]["path"] == "gold/trips.parquet"
-    back = duckdb.connect().execute(
-        "select trip_id, nights_reported from read_parquet(?) order by trip_id",
-        [str(tmp_path / "gold" / "trips.parquet")],
-    ).fetchall()
+    back = (
+        duckdb.connect()
+        .execute(
+            "select trip_id, nights_reported from read_parquet(?) order by trip_id",
+            [str(tmp_path / "gold" / "trips.parquet")],
+        )
+        .fetchall()
+    )
     assert back == [("1-a", 2), ("2-b", -1)]
 
 
@@ -147,11 +167,15 @@ def test_export_parquet_writes_no_bloom_filters(con, tmp_path):
     # Enough repeated values that DuckDB dictionary-encodes columns (it does not for 3 rows).
     con.execute("insert into silver.users select users.* from silver.users, range(100)")
     export_parquet(con=con, out_dir=tmp_path)
-    encoded, with_bloom = duckdb.connect().execute(
-        "select count(*) filter (where encodings like '%DICTIONARY%'), count(bloom_filter_offset) "
-        "from parquet_metadata(?)",
-        [str(tmp_path / "silver" / "users.parquet")],
-    ).fetchone()
+    encoded, with_bloom = (
+        duckdb.connect()
+        .execute(
+            "select count(*) filter (where encodings like '%DICTIONARY%'), count(bloom_filter_offset) "
+            "from parquet_metadata(?)",
+            [str(tmp_path / "silver" / "users.parquet")],
+        )
+        .fetchone()
+    )
     assert encoded > 0 and with_bloom == 0
 
 

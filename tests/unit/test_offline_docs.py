@@ -17,8 +17,8 @@ from urllib.parse import urlparse
 
 import duckdb
 import pytest
-from helpers.bronze_builder import create_bronze, insert_rows
 
+from helpers.bronze_builder import create_bronze, insert_rows
 from traveltide.quality.offline_docs import (
     CDN_ASSETS,
     OfflineDocsError,
@@ -77,16 +77,44 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = root / "run.duckdb"
     with duckdb.connect(str(db)) as con:
         create_bronze(con=con)
-        insert_rows(con=con, table="users", rows=[
-            {"user_id": 1, "birthdate": date(1990, 5, 1), "gender": "F", "married": False, "has_children": False,
-             "home_country": "usa", "home_city": "boston", "home_airport": "BOS", "home_airport_lat": 42.364,
-             "home_airport_lon": -71.005, "sign_up_date": date(2022, 3, 1)},
-        ])  # fmt: skip
-        insert_rows(con=con, table="sessions", rows=[
-            {"session_id": "1-" + "a" * 32, "user_id": 1, "trip_id": None, "session_start": datetime(2023, 2, 1, 10),
-             "session_end": datetime(2023, 2, 1, 10, 1), "flight_discount": False, "hotel_discount": False,
-             "flight_booked": False, "hotel_booked": False, "page_clicks": 8, "cancellation": False},
-        ])  # fmt: skip
+        insert_rows(
+            con=con,
+            table="users",
+            rows=[
+                {
+                    "user_id": 1,
+                    "birthdate": date(1990, 5, 1),
+                    "gender": "F",
+                    "married": False,
+                    "has_children": False,
+                    "home_country": "usa",
+                    "home_city": "boston",
+                    "home_airport": "BOS",
+                    "home_airport_lat": 42.364,
+                    "home_airport_lon": -71.005,
+                    "sign_up_date": date(2022, 3, 1),
+                },
+            ],
+        )
+        insert_rows(
+            con=con,
+            table="sessions",
+            rows=[
+                {
+                    "session_id": "1-" + "a" * 32,
+                    "user_id": 1,
+                    "trip_id": None,
+                    "session_start": datetime(2023, 2, 1, 10),
+                    "session_end": datetime(2023, 2, 1, 10, 1),
+                    "flight_discount": False,
+                    "hotel_discount": False,
+                    "flight_booked": False,
+                    "hotel_booked": False,
+                    "page_clicks": 8,
+                    "cancellation": False,
+                },
+            ],
+        )
     validate_layer(db_path=db, layer="bronze", docs_dir=root / "data_docs", run_id="offline-test")
     return root / "data_docs"
 
@@ -137,11 +165,14 @@ def _site(root: Path, pages: dict[str, str]) -> Path:
 
 
 def test_rewrites_to_relative_paths_at_each_depth_and_counts_them(tmp_path: Path) -> None:
-    site = _site(tmp_path / "docs", {
-        "index.html": f'<link rel="stylesheet" href="{FONTAWESOME}"><script src="{JQUERY}"></script>'
-                      f'<img src="{S3}logo-long.png?d=20261124T063552Z"><a href="https://greatexpectations.io">GX</a>',
-        "a/b/page.html": f"<script src='{VEGA}'></script><style>.x {{ background: url('{S3}full_logo_dark.png') }}</style>",
-    })  # fmt: skip
+    site = _site(
+        tmp_path / "docs",
+        {
+            "index.html": f'<link rel="stylesheet" href="{FONTAWESOME}"><script src="{JQUERY}"></script>'
+            f'<img src="{S3}logo-long.png?d=20261124T063552Z"><a href="https://greatexpectations.io">GX</a>',
+            "a/b/page.html": f"<script src='{VEGA}'></script><style>.x {{ background: url('{S3}full_logo_dark.png') }}</style>",
+        },
+    )
     assert localize_data_docs(docs_dir=site) == 5  # 3 on the index, 2 on the deep page; the <a> stays
     assert (site / "index.html").read_text(encoding="utf-8") == (
         '<link rel="stylesheet" href="static/vendor/fontawesome-free-6.6.0/css/all.min.css">'
@@ -152,32 +183,46 @@ def test_rewrites_to_relative_paths_at_each_depth_and_counts_them(tmp_path: Path
         "<script src='../../static/vendor/vega-5.33.1/vega.min.js'></script>"
         "<style>.x { background: url('../../static/images/logo-long.png') }</style>"
     )
-    assert (site / "static/vendor/vega-5.33.1/vega.min.js").read_bytes() == (ASSETS / "vega-5.33.1/vega.min.js").read_bytes()
+    assert (site / "static/vendor/vega-5.33.1/vega.min.js").read_bytes() == (
+        ASSETS / "vega-5.33.1/vega.min.js"
+    ).read_bytes()
     assert not (site / "static/vendor/README.md").exists()
 
 
 def test_static_reference_one_folder_short_is_repointed(tmp_path: Path) -> None:
     """GX's favicon link on result pages climbs four folders where the page sits five deep."""
-    site = _site(tmp_path / "docs", {
-        "v/a/b/c/d/page.html": '<link rel="shortcut icon" href="../../../../static/images/logo-long.png" type="image/x-icon"/>',
-        "e/s/page.html": '<link rel="shortcut icon" href="../../static/images/logo-long.png"/>',
-    })  # fmt: skip
+    site = _site(
+        tmp_path / "docs",
+        {
+            "v/a/b/c/d/page.html": '<link rel="shortcut icon" href="../../../../static/images/logo-long.png" type="image/x-icon"/>',
+            "e/s/page.html": '<link rel="shortcut icon" href="../../static/images/logo-long.png"/>',
+        },
+    )
     assert localize_data_docs(docs_dir=site) == 1
     assert (site / "v/a/b/c/d/page.html").read_text(encoding="utf-8") == (
         '<link rel="shortcut icon" href="../../../../../static/images/logo-long.png" type="image/x-icon"/>'
     )
-    assert (site / "e/s/page.html").read_text(encoding="utf-8") == '<link rel="shortcut icon" href="../../static/images/logo-long.png"/>'
+    assert (site / "e/s/page.html").read_text(
+        encoding="utf-8"
+    ) == '<link rel="shortcut icon" href="../../static/images/logo-long.png"/>'
 
 
 def test_pinned_integrity_is_checked_then_dropped(tmp_path: Path) -> None:
     popper = (ASSETS / "popper.js-1.12.9/umd/popper.min.js").read_bytes()
     pin = "sha384-" + base64.b64encode(hashlib.sha384(popper).digest()).decode()
-    site = _site(tmp_path / "ok", {"index.html": f'<script src="{POPPER}" integrity="{pin}" crossorigin="anonymous"></script>'})
+    site = _site(
+        tmp_path / "ok", {"index.html": f'<script src="{POPPER}" integrity="{pin}" crossorigin="anonymous"></script>'}
+    )
     assert localize_data_docs(docs_dir=site) == 1
-    assert (site / "index.html").read_text(encoding="utf-8") == '<script src="static/vendor/popper.js-1.12.9/umd/popper.min.js"></script>'
+    assert (site / "index.html").read_text(
+        encoding="utf-8"
+    ) == '<script src="static/vendor/popper.js-1.12.9/umd/popper.min.js"></script>'
 
     wrong = "sha384-" + base64.b64encode(hashlib.sha384(b"another file").digest()).decode()
-    bad = _site(tmp_path / "bad", {"index.html": f'<script src="{POPPER}" integrity="{wrong}" crossorigin="anonymous"></script>'})
+    bad = _site(
+        tmp_path / "bad",
+        {"index.html": f'<script src="{POPPER}" integrity="{wrong}" crossorigin="anonymous"></script>'},
+    )
     with pytest.raises(OfflineDocsError, match=r"popper\.js-1\.12\.9/umd/popper\.min\.js does not match the integrity"):
         localize_data_docs(docs_dir=bad)
 
@@ -189,8 +234,11 @@ def test_unknown_cdn_asset_fails_naming_page_and_url_and_changes_nothing(tmp_pat
         "deep/page.html": f'<script src="{new_asset}"></script><script>load("https://cdn.jsdelivr.net/npm/x@1")</script>',
     }
     site = _site(tmp_path / "docs", html)
-    with pytest.raises(OfflineDocsError, match=r"(?s)deep/page\.html: https://unpkg\.com/some-new-lib@2\.0\.0/dist/lib\.min\.js.*"
-                       r"deep/page\.html: https://cdn\.jsdelivr\.net/npm/x@1.*map its URL in CDN_ASSETS"):  # fmt: skip
+    with pytest.raises(
+        OfflineDocsError,
+        match=r"(?s)deep/page\.html: https://unpkg\.com/some-new-lib@2\.0\.0/dist/lib\.min\.js.*"
+        r"deep/page\.html: https://cdn\.jsdelivr\.net/npm/x@1.*map its URL in CDN_ASSETS",
+    ):
         localize_data_docs(docs_dir=site)
     assert {n: (site / n).read_text(encoding="utf-8") for n in html} == html
     assert not (site / "static" / "vendor").exists()
@@ -198,7 +246,9 @@ def test_unknown_cdn_asset_fails_naming_page_and_url_and_changes_nothing(tmp_pat
 
 def test_missing_gx_image_is_an_error(tmp_path: Path) -> None:
     site = _site(tmp_path / "docs", {"index.html": f'<img src="{S3}new_banner.png">'})
-    with pytest.raises(OfflineDocsError, match=r"index\.html: https://great-expectations-web-assets\.s3\..*/new_banner\.png"):
+    with pytest.raises(
+        OfflineDocsError, match=r"index\.html: https://great-expectations-web-assets\.s3\..*/new_banner\.png"
+    ):
         localize_data_docs(docs_dir=site)
 
 

@@ -130,8 +130,20 @@ def test_names_follow_the_fitting_perk_then_the_profile_and_stay_unique():
     [
         (CANCEL, 0.31, 0.1, True, "Cancels in 31% of sessions, 3.1× the cohort average of 10%."),
         (BAG, 4.2, 1.4, True, "Checks 4.2 bags per user, 3.0× the cohort average of 1.4."),
-        (NIGHT, 0.0, 0.0, False, "Weak fit, the best available: stays 0.0 hotel nights per user, while the cohort average is 0.0."),
-        (DISCOUNT, 0.2, 0.25, False, "Weak fit, the best available: uses a discount in 20% of sessions, 0.8× the cohort average of 25%."),
+        (
+            NIGHT,
+            0.0,
+            0.0,
+            False,
+            "Weak fit, the best available: stays 0.0 hotel nights per user, while the cohort average is 0.0.",
+        ),
+        (
+            DISCOUNT,
+            0.2,
+            0.25,
+            False,
+            "Weak fit, the best available: uses a discount in 20% of sessions, 0.8× the cohort average of 25%.",
+        ),
     ],
 )
 def test_reason_sentences(perk, seg, cohort, fits, expected):

@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
-from helpers.data import COHORT_EXTRACT, DISTINCT_VALUES
 
+from helpers.data import COHORT_EXTRACT, DISTINCT_VALUES
 from traveltide.contract.bronze import LAYER
 from traveltide.sample import DIRTY_FAULTS_FILE, write_sample
 from traveltide.sample.model import simulate
@@ -52,8 +52,12 @@ def _load(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     """The four CSVs as typed tables, with the bronze contract's types and strict parsing."""
     for t in LAYER.tables:
         rel = con.read_csv(
-            str(folder / f"{t.name}.csv"), header=True, sep=",", auto_detect=False,
-            columns={c.name: c.type for c in t.columns}, timestamp_format="%Y-%m-%d %H:%M:%S.%f",
+            str(folder / f"{t.name}.csv"),
+            header=True,
+            sep=",",
+            auto_detect=False,
+            columns={c.name: c.type for c in t.columns},
+            timestamp_format="%Y-%m-%d %H:%M:%S.%f",
         )
         rel.create(t.name)
 
@@ -74,6 +78,7 @@ def _ts(s: str) -> datetime:
 
 
 # --- files and formats ------------------------------------------------------------------------
+
 
 def test_writes_the_four_files_with_contract_headers(sample_dir: Path) -> None:
     for t in LAYER.tables:
@@ -165,51 +170,78 @@ def test_airlines_airports_and_cities_are_real(raw: dict) -> None:
     real_u = _rows(DISTINCT_VALUES / "users.csv")
     assert {r["trip_airline"] for r in raw["flights"]} <= {r["trip_airline"] for r in real_f}
     assert {(r["destination"], r["destination_airport"]) for r in raw["flights"]} <= {
-        (r["destination"], r["destination_airport"]) for r in real_f}
+        (r["destination"], r["destination_airport"]) for r in real_f
+    }
     assert {(r["home_city"], r["home_airport"], r["home_country"]) for r in raw["users"]} <= {
-        (r["home_city"], r["home_airport"], r["home_country"]) for r in real_u}
+        (r["home_city"], r["home_airport"], r["home_country"]) for r in real_u
+    }
 
 
 # --- invariants ---------------------------------------------------------------------------------
 
+
 def test_cancellation_quirk(con: duckdb.DuckDBPyConnection) -> None:
-    bad = _one(con, """
+    bad = _one(
+        con,
+        """
         select count(*) from sessions
         where cancellation and not (flight_discount and hotel_discount and flight_booked and hotel_booked
-              and flight_discount_amount is null and hotel_discount_amount is null and trip_id is not null)""")[0]
+              and flight_discount_amount is null and hotel_discount_amount is null and trip_id is not null)""",
+    )[0]
     assert bad == 0
     # Each cancellation follows its own trip's booking session, at most one per trip.
-    unmatched = _one(con, """
+    unmatched = _one(
+        con,
+        """
         select count(*) from sessions c
         where c.cancellation and not exists (
             select 1 from sessions b where b.trip_id = c.trip_id and not b.cancellation
-              and b.user_id = c.user_id and b.session_start < c.session_start)""")[0]
+              and b.user_id = c.user_id and b.session_start < c.session_start)""",
+    )[0]
     assert unmatched == 0
     assert _one(con, "select max(n) from (select count(*) n from sessions where cancellation group by trip_id)")[0] == 1
-    assert _one(con, "select count(*) - count(distinct trip_id) from sessions where not cancellation and trip_id is not null")[0] == 0
+    assert (
+        _one(
+            con,
+            "select count(*) - count(distinct trip_id) from sessions where not cancellation and trip_id is not null",
+        )[0]
+        == 0
+    )
     # The trip rows of cancelled trips remain.
-    kept = _one(con, """select count(*) from sessions c where c.cancellation and not exists
+    kept = _one(
+        con,
+        """select count(*) from sessions c where c.cancellation and not exists
                         (select 1 from flights f where f.trip_id = c.trip_id)
-                        and not exists (select 1 from hotels h where h.trip_id = c.trip_id)""")[0]
+                        and not exists (select 1 from hotels h where h.trip_id = c.trip_id)""",
+    )[0]
     assert kept == 0
 
 
 def test_booked_flags_match_trip_rows(con: duckdb.DuckDBPyConnection) -> None:
-    mismatch = _one(con, """
+    mismatch = _one(
+        con,
+        """
         select count(*) from sessions s
         where not s.cancellation and (
             s.flight_booked <> exists (select 1 from flights f where f.trip_id = s.trip_id)
             or s.hotel_booked <> exists (select 1 from hotels h where h.trip_id = s.trip_id)
-            or (s.trip_id is null) <> not (s.flight_booked or s.hotel_booked))""")[0]
+            or (s.trip_id is null) <> not (s.flight_booked or s.hotel_booked))""",
+    )[0]
     assert mismatch == 0
-    orphans = _one(con, """select count(*) from (select trip_id from flights union select trip_id from hotels) t
-                           where trip_id not in (select trip_id from sessions where trip_id is not null)""")[0]
+    orphans = _one(
+        con,
+        """select count(*) from (select trip_id from flights union select trip_id from hotels) t
+                           where trip_id not in (select trip_id from sessions where trip_id is not null)""",
+    )[0]
     assert orphans == 0
 
 
 def test_discount_amount_null_unless_offered(con: duckdb.DuckDBPyConnection) -> None:
-    bad = _one(con, """select count(*) from sessions where not cancellation and (
-        (flight_discount_amount is null) = flight_discount or (hotel_discount_amount is null) = hotel_discount)""")[0]
+    bad = _one(
+        con,
+        """select count(*) from sessions where not cancellation and (
+        (flight_discount_amount is null) = flight_discount or (hotel_discount_amount is null) = hotel_discount)""",
+    )[0]
     assert bad == 0
 
 
@@ -248,14 +280,20 @@ def test_bundles_stay_in_the_destination_city_soon_after_departure(raw: dict) ->
 
 
 def test_origin_is_home_airport_and_destination_elsewhere(con: duckdb.DuckDBPyConnection) -> None:
-    bad = _one(con, """select count(*) from flights f join users u on u.user_id = split_part(f.trip_id, '-', 1)::int
-                       where f.origin_airport <> u.home_airport or f.destination = u.home_city""")[0]
+    bad = _one(
+        con,
+        """select count(*) from flights f join users u on u.user_id = split_part(f.trip_id, '-', 1)::int
+                       where f.origin_airport <> u.home_airport or f.destination = u.home_city""",
+    )[0]
     assert bad == 0
 
 
 def test_sessions_after_sign_up_within_the_export_period(con: duckdb.DuckDBPyConnection) -> None:
-    before = _one(con, """select count(*) from sessions s join users u using (user_id)
-                          where s.session_start::date < u.sign_up_date""")[0]
+    before = _one(
+        con,
+        """select count(*) from sessions s join users u using (user_id)
+                          where s.session_start::date < u.sign_up_date""",
+    )[0]
     assert before == 0
     lo, hi = _one(con, "select min(session_start), max(session_start) from sessions")
     assert lo >= datetime(2021, 4, 1) and hi < datetime(2023, 7, 29)
@@ -272,32 +310,48 @@ def test_sign_up_dates_follow_user_id_over_the_real_range(raw: dict) -> None:
 
 
 def test_session_volume_grows_over_time(con: duckdb.DuckDBPyConnection) -> None:
-    per_half = dict(con.execute("""select year(session_start) * 10 + (month(session_start) > 6)::int, count(*)
-                                   from sessions group by 1""").fetchall())
+    per_half = dict(
+        con.execute("""select year(session_start) * 10 + (month(session_start) > 6)::int, count(*)
+                                   from sessions group by 1""").fetchall()
+    )
     assert per_half[20211] < per_half[20220] < per_half[20221] < per_half[20230]
 
 
 # --- shares and value ranges --------------------------------------------------------------------
 
+
 def test_session_kind_shares(con: duckdb.DuckDBPyConnection) -> None:
-    browse, booking, cancel = _one(con, """select avg((trip_id is null)::int), avg((trip_id is not null and not cancellation)::int),
-                                           avg(cancellation::int) from sessions""")
+    browse, booking, cancel = _one(
+        con,
+        """select avg((trip_id is null)::int), avg((trip_id is not null and not cancellation)::int),
+                                           avg(cancellation::int) from sessions""",
+    )
     assert browse == pytest.approx(0.57, abs=0.03)
     assert booking == pytest.approx(0.415, abs=0.03)
     assert cancel == pytest.approx(0.017, abs=0.007)
-    both, flight, hotel = _one(con, """select avg((flight_booked and hotel_booked)::int), avg((flight_booked and not hotel_booked)::int),
+    both, flight, hotel = _one(
+        con,
+        """select avg((flight_booked and hotel_booked)::int), avg((flight_booked and not hotel_booked)::int),
                                        avg((hotel_booked and not flight_booked)::int) from sessions
-                                       where trip_id is not null and not cancellation""")
+                                       where trip_id is not null and not cancellation""",
+    )
     assert (both, flight, hotel) == pytest.approx((0.70, 0.145, 0.155), abs=0.03)
 
 
 def test_marginals_close_to_the_parquet_sessions(con: duckdb.DuckDBPyConnection) -> None:
     # Real (23,825 sessions): browse offers 16.8 % flight / 11.6 % hotel, median clicks 8 (browse), 21 (booking).
-    fd, hd, clicks = _one(con, """select avg(flight_discount::int), avg(hotel_discount::int), median(page_clicks)
-                                  from sessions where trip_id is null""")
+    fd, hd, clicks = _one(
+        con,
+        """select avg(flight_discount::int), avg(hotel_discount::int), median(page_clicks)
+                                  from sessions where trip_id is null""",
+    )
     assert fd == pytest.approx(0.168, abs=0.03) and hd == pytest.approx(0.116, abs=0.03)
     assert 6 <= clicks <= 11
-    assert 17 <= _one(con, "select median(page_clicks) from sessions where trip_id is not null and not cancellation")[0] <= 25
+    assert (
+        17
+        <= _one(con, "select median(page_clicks) from sessions where trip_id is not null and not cancellation")[0]
+        <= 25
+    )
     per_click = _one(con, "select regr_slope(epoch(session_end) - epoch(session_start), page_clicks) from sessions")[0]
     assert per_click == pytest.approx(7.4, abs=0.3)
     common = _one(con, "select mode(flight_discount_amount), mode(hotel_discount_amount) from sessions")
@@ -306,8 +360,11 @@ def test_marginals_close_to_the_parquet_sessions(con: duckdb.DuckDBPyConnection)
 
 def test_flight_and_hotel_marginals(con: duckdb.DuckDBPyConnection) -> None:
     # Real cohort flights: return booked 95.7 %, 1 seat 85.3 %, 0 bags 48.5 %, 1 bag 46.1 %, 07:00 departures 34 %.
-    ret, one_seat, no_bag, one_bag, seven = _one(con, """select avg(return_flight_booked::int), avg((seats = 1)::int),
-        avg((checked_bags = 0)::int), avg((checked_bags = 1)::int), avg((hour(departure_time) = 7)::int) from flights""")
+    ret, one_seat, no_bag, one_bag, seven = _one(
+        con,
+        """select avg(return_flight_booked::int), avg((seats = 1)::int),
+        avg((checked_bags = 0)::int), avg((checked_bags = 1)::int), avg((hour(departure_time) = 7)::int) from flights""",
+    )
     assert ret == pytest.approx(0.957, abs=0.02)
     assert one_seat == pytest.approx(0.853, abs=0.03)
     assert no_bag == pytest.approx(0.485, abs=0.06) and one_bag == pytest.approx(0.461, abs=0.06)
@@ -331,8 +388,11 @@ def test_value_ranges_like_the_real_rows(con: duckdb.DuckDBPyConnection) -> None
     assert price == pytest.approx(r_price, rel=0.15)
     assert seats <= r_seats and bags <= r_bags + 2 and rooms <= r_rooms
     assert abs(nights - r_nights) <= 1
-    assert _one(con, """select (select min(base_fare_usd) from flights) > 0, (select min(hotel_per_room_usd) from hotels) > 0,
-                              (select min(page_clicks) from sessions) >= 1""") == (True, True, True)
+    assert _one(
+        con,
+        """select (select min(base_fare_usd) from flights) > 0, (select min(hotel_per_room_usd) from hotels) > 0,
+                              (select min(page_clicks) from sessions) >= 1""",
+    ) == (True, True, True)
 
 
 def test_users_differ_in_ways_a_segmentation_can_find(con: duckdb.DuckDBPyConnection) -> None:
@@ -348,12 +408,15 @@ def test_users_differ_in_ways_a_segmentation_can_find(con: duckdb.DuckDBPyConnec
         observed = np.var(m)
         expected = np.mean(p * (1 - p) / n) if p < 1 else np.mean(0.35 / n)
         assert observed > 1.5 * expected, sql
-    cancellers = _one(con, "select count(*) from (select user_id from sessions where cancellation group by 1 having count(*) >= 2)")[0]
+    cancellers = _one(
+        con, "select count(*) from (select user_id from sessions where cancellation group by 1 having count(*) >= 2)"
+    )[0]
     trips = _one(con, "select count(*) from sessions where cancellation")[0]
     assert cancellers >= 0.1 * trips  # cancellations cluster on some users
 
 
 # --- cohort calibration and determinism ---------------------------------------------------------
+
 
 def test_cohort_shares_match_the_real_database() -> None:
     """Real: 24,724 (2.42 %) users with >= 7 sessions since 2023-01-04, 5,998 (0.59 %) with >= 8."""
@@ -381,6 +444,7 @@ def test_rejects_non_positive_user_count(tmp_path: Path) -> None:
 
 
 # --- dirty mode ---------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def faults(dirty_dir: Path) -> dict:
@@ -418,8 +482,7 @@ def test_dirty_unparsable_rows_fail_typed_parsing_and_nothing_else_does(dirty_di
     for t in LAYER.tables:
         rel = con.read_csv(str(dirty_dir / f"{t.name}.csv"), header=True, all_varchar=True)
         rel.create(t.name)
-        checks = " or ".join(
-            f"({c.name} is not null and try_cast({c.name} as {c.type}) is null)" for c in t.columns)
+        checks = " or ".join(f"({c.name} is not null and try_cast({c.name} as {c.type}) is null)" for c in t.columns)
         bad = con.execute(f"select {t.column_names[0]} from {t.name} where {checks}").fetchall()
         assert sorted(str(b[0]) for b in bad) == sorted(str(u["key"]) for u in faults[t.name]["unparsable_rows"])
         key = LAYER.table(t.name).primary_key[0]

@@ -28,29 +28,55 @@ from traveltide.segmentation import (
 )
 
 COUNT_COLUMNS = (
-    "total_sessions", "total_nights", "total_checked_bags", "booking_sessions",
-    "booked_trips", "cancelled_trips", "flight_trips", "hotel_trips",
-)  # fmt: skip
+    "total_sessions",
+    "total_nights",
+    "total_checked_bags",
+    "booking_sessions",
+    "booked_trips",
+    "cancelled_trips",
+    "flight_trips",
+    "hotel_trips",
+)
 DOUBLE_COLUMNS = (
-    "cancellation_rate", "discount_usage_rate", "total_base_fare", "booking_rate", "bundle_rate",
-    "bags_per_flight", "nights_per_hotel_trip", "avg_discount_amount", "avg_page_clicks",
-    "avg_session_seconds", "total_hotel_spend_usd",
-)  # fmt: skip
+    "cancellation_rate",
+    "discount_usage_rate",
+    "total_base_fare",
+    "booking_rate",
+    "bundle_rate",
+    "bags_per_flight",
+    "nights_per_hotel_trip",
+    "avg_discount_amount",
+    "avg_page_clicks",
+    "avg_session_seconds",
+    "total_hotel_spend_usd",
+)
 
 # Shared by every archetype unless overridden.
-BASE = dict(
-    total_sessions=9, cancellation_rate=0.0, discount_usage_rate=0.10, total_nights=2,
-    total_checked_bags=1, total_base_fare=900.0, bags_per_flight=0.5, avg_discount_amount=0.10,
-    bundle_rate=0.2, nights_per_hotel_trip=2.0,
-)  # fmt: skip
+BASE = {
+    "total_sessions": 9,
+    "cancellation_rate": 0.0,
+    "discount_usage_rate": 0.10,
+    "total_nights": 2,
+    "total_checked_bags": 1,
+    "total_base_fare": 900.0,
+    "bags_per_flight": 0.5,
+    "avg_discount_amount": 0.10,
+    "bundle_rate": 0.2,
+    "nights_per_hotel_trip": 2.0,
+}
 ARCHETYPES = {
-    "packers": dict(total_checked_bags=12, bags_per_flight=3.0, total_base_fare=1800.0),
-    "cancellers": dict(cancellation_rate=0.45),
-    "hunters": dict(discount_usage_rate=0.85, avg_discount_amount=0.30),
-    "stayers": dict(total_nights=24, bundle_rate=0.9, nights_per_hotel_trip=8.0, total_base_fare=1800.0),
+    "packers": {"total_checked_bags": 12, "bags_per_flight": 3.0, "total_base_fare": 1800.0},
+    "cancellers": {"cancellation_rate": 0.45},
+    "hunters": {"discount_usage_rate": 0.85, "avg_discount_amount": 0.30},
+    "stayers": {"total_nights": 24, "bundle_rate": 0.9, "nights_per_hotel_trip": 8.0, "total_base_fare": 1800.0},
     # extras for k = 6: even stronger versions of two archetypes
-    "extreme_cancellers": dict(cancellation_rate=0.95, total_sessions=30),
-    "extreme_packers": dict(total_checked_bags=40, bags_per_flight=6.0, total_base_fare=9000.0, total_sessions=30),
+    "extreme_cancellers": {"cancellation_rate": 0.95, "total_sessions": 30},
+    "extreme_packers": {
+        "total_checked_bags": 40,
+        "bags_per_flight": 6.0,
+        "total_base_fare": 9000.0,
+        "total_sessions": 30,
+    },
 }
 PER_GROUP = 8
 
@@ -77,7 +103,7 @@ def _rows(groups: tuple[str, ...]) -> list[dict]:
 def _load(con: duckdb.DuckDBPyConnection, rows: list[dict], extra: dict[str, str] | None = None) -> None:
     extra = extra or {}
     cols = {"user_id": "INTEGER PRIMARY KEY"}
-    cols |= {c: "BIGINT NOT NULL" for c in COUNT_COLUMNS} | {c: "DOUBLE NOT NULL" for c in DOUBLE_COLUMNS} | extra
+    cols |= dict.fromkeys(COUNT_COLUMNS, "BIGINT NOT NULL") | dict.fromkeys(DOUBLE_COLUMNS, "DOUBLE NOT NULL") | extra
     con.execute("CREATE SCHEMA IF NOT EXISTS gold")
     con.execute("CREATE OR REPLACE TABLE gold.user_features (" + ", ".join(f"{c} {t}" for c, t in cols.items()) + ")")
     names = list(cols)
@@ -112,7 +138,7 @@ def _by_group(con, rows) -> dict[str, set[tuple[str, str]]]:
 
 
 def _run(con, **kw):
-    args = dict(k=4, k_min=2, k_max=6, seed=42, plots_dir=None) | kw
+    args = {"k": 4, "k_min": 2, "k_max": 6, "seed": 42, "plots_dir": None} | kw
     return segment_users(con=con, **args)
 
 
@@ -144,7 +170,9 @@ def test_profile_means_and_scores(con):
     _load(con, rows)
     _run(con)
     # mean of total_checked_bags of the packers: 12 + mean(i % 3 for i in 0..7) = 12.875
-    assert con.execute("SELECT total_checked_bags FROM gold.segments WHERE perk = 'Free checked bag'").fetchone()[0] == pytest.approx(12.875)
+    assert con.execute("SELECT total_checked_bags FROM gold.segments WHERE perk = 'Free checked bag'").fetchone()[
+        0
+    ] == pytest.approx(12.875)
     lo, hi, bad = con.execute(
         """SELECT min(least(score_free_checked_bag, score_no_cancellation_fees, score_exclusive_discounts, score_free_hotel_night)),
                   max(greatest(score_free_checked_bag, score_no_cancellation_fees, score_exclusive_discounts, score_free_hotel_night)),
@@ -155,10 +183,12 @@ def test_profile_means_and_scores(con):
                         ELSE score_free_hotel_night END)
            FROM gold.user_segments"""
     ).fetchone()
-    assert 0 <= lo and hi <= 100 and bad == 0
+    assert lo >= 0 and hi <= 100 and bad == 0
     # Cancellers hold the top 8 of 32 cancellation rates: midrank percentiles 76.5625 .. 98.4375, mean 87.5.
     # The 24 others tie at 0: rank 12.5 -> (12.5 - 0.5) / 32 * 100 = 37.5.
-    got = dict(con.execute("SELECT perk, avg(score_no_cancellation_fees) FROM gold.user_segments GROUP BY 1").fetchall())
+    got = dict(
+        con.execute("SELECT perk, avg(score_no_cancellation_fees) FROM gold.user_segments GROUP BY 1").fetchall()
+    )
     assert got["No cancellation fees"] == pytest.approx(87.5)
     assert got["Free checked bag"] == pytest.approx(37.5)
     segment_means = con.execute("SELECT score_no_cancellation_fees FROM gold.segments ORDER BY segment_id").fetchall()
@@ -185,7 +215,7 @@ def test_same_run_twice_is_identical(con):
 
 @pytest.mark.parametrize("shuffle_seed", [1, 2, 3])
 def test_shuffled_rows_give_identical_results(shuffle_seed):
-    rows = _rows(FOUR + ("extreme_cancellers",))
+    rows = _rows((*FOUR, "extreme_cancellers"))
     out = []
     for order in (rows, random.Random(shuffle_seed).sample(rows, len(rows))):
         c = duckdb.connect()
@@ -226,13 +256,13 @@ def test_k2_gets_two_distinct_best_perks(con):
 
 
 def test_k6_uses_every_perk_and_extras_get_their_best(con):
-    rows = _rows(FOUR + ("extreme_cancellers", "extreme_packers"))
+    rows = _rows((*FOUR, "extreme_cancellers", "extreme_packers"))
     _load(con, rows)
     result = _run(con, k=6)
     groups = _by_group(con, rows)
     assert all(len(v) == 1 for v in groups.values())  # each archetype is one segment
     perk = {g: next(iter(v))[1] for g, v in groups.items()}
-    assert set(perk.values()) == set(p for _, p in EXPECTED_FOUR.values())
+    assert set(perk.values()) == {p for _, p in EXPECTED_FOUR.values()}
     assert perk["cancellers"] == perk["extreme_cancellers"] == "No cancellation fees"
     assert perk["packers"] == perk["extreme_packers"] == "Free checked bag"
     assert perk["hunters"] == "Exclusive discounts" and perk["stayers"] == "One night free hotel with flight"
@@ -240,9 +270,13 @@ def test_k6_uses_every_perk_and_extras_get_their_best(con):
     assert len(set(names)) == 6
     # Ids: perk order, then size; equal sizes here so each perk's two segments are adjacent.
     assert [s.perk for s in result.segments] == [
-        "Free checked bag", "Free checked bag", "No cancellation fees", "No cancellation fees",
-        "Exclusive discounts", "One night free hotel with flight",
-    ]  # fmt: skip
+        "Free checked bag",
+        "Free checked bag",
+        "No cancellation fees",
+        "No cancellation fees",
+        "Exclusive discounts",
+        "One night free hotel with flight",
+    ]
 
 
 def test_demographic_columns_never_reach_the_model(con):
@@ -257,12 +291,27 @@ def test_demographic_columns_never_reach_the_model(con):
     plain = _run(con, k=None).to_dict()
     plain_users = con.execute("SELECT * FROM gold.user_segments ORDER BY user_id").fetchall()
     # Demographics that split the cohort along a different axis (by row position), strongly.
-    demo = {"gender": "VARCHAR", "age": "INTEGER", "married": "BOOLEAN", "has_children": "BOOLEAN",
-            "home_country": "VARCHAR", "home_airport_lat": "DOUBLE", "rooms": "BIGINT", "seats": "BIGINT"}  # fmt: skip
+    demo = {
+        "gender": "VARCHAR",
+        "age": "INTEGER",
+        "married": "BOOLEAN",
+        "has_children": "BOOLEAN",
+        "home_country": "VARCHAR",
+        "home_airport_lat": "DOUBLE",
+        "rooms": "BIGINT",
+        "seats": "BIGINT",
+    }
     for n, r in enumerate(rows):
-        r |= {"gender": "FM"[n % 2], "age": 18 + 60 * (n % 2), "married": n % 2 == 0, "has_children": n % 3 == 0,
-              "home_country": ("usa", "canada")[n % 2], "home_airport_lat": 10.0 + 50 * (n % 2),
-              "rooms": 1 + 9 * (n % 2), "seats": 1 + 9 * (n % 2)}  # fmt: skip
+        r |= {
+            "gender": "FM"[n % 2],
+            "age": 18 + 60 * (n % 2),
+            "married": n % 2 == 0,
+            "has_children": n % 3 == 0,
+            "home_country": ("usa", "canada")[n % 2],
+            "home_airport_lat": 10.0 + 50 * (n % 2),
+            "rooms": 1 + 9 * (n % 2),
+            "seats": 1 + 9 * (n % 2),
+        }
     _load(con, rows, extra=demo)
     assert _run(con, k=None).to_dict() == plain
     assert con.execute("SELECT * FROM gold.user_segments ORDER BY user_id").fetchall() == plain_users
@@ -333,14 +382,28 @@ def test_silhouettes_match_scikit_learn():
     [
         ("DROP TABLE gold.user_features", {}, r"gold.user_features does not exist: build the gold layer"),
         ("ALTER TABLE gold.user_features DROP COLUMN bundle_rate", {}, r"lacks column\(s\) \['bundle_rate'\]"),
-        ("UPDATE gold.user_features SET total_base_fare = -5 WHERE user_id = 1037", {},
-         r"total_base_fare is -5.0 for user_id 1037: features must be finite and >= 0"),
-        ("UPDATE gold.user_features SET total_base_fare = 'inf' WHERE user_id = 1074", {},
-         r"total_base_fare is inf for user_id 1074"),
-        ("DELETE FROM gold.user_features WHERE user_id > 1037", {}, r"has 2 users with 2 distinct behaviour profile\(s\); lower k_min"),
-        ("DELETE FROM gold.user_features WHERE user_id > 1111", {"k": 5}, r"k = 5 but gold.user_features has only 4 distinct .* set k to at most 4"),
+        (
+            "UPDATE gold.user_features SET total_base_fare = -5 WHERE user_id = 1037",
+            {},
+            r"total_base_fare is -5.0 for user_id 1037: features must be finite and >= 0",
+        ),
+        (
+            "UPDATE gold.user_features SET total_base_fare = 'inf' WHERE user_id = 1074",
+            {},
+            r"total_base_fare is inf for user_id 1074",
+        ),
+        (
+            "DELETE FROM gold.user_features WHERE user_id > 1037",
+            {},
+            r"has 2 users with 2 distinct behaviour profile\(s\); lower k_min",
+        ),
+        (
+            "DELETE FROM gold.user_features WHERE user_id > 1111",
+            {"k": 5},
+            r"k = 5 but gold.user_features has only 4 distinct .* set k to at most 4",
+        ),
     ],
-)  # fmt: skip
+)
 def test_errors_name_what_to_fix(con, mutate, kw, message):
     _load(con, _rows(FOUR))
     con.execute(mutate)

@@ -8,9 +8,9 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 import pytest
+
 from helpers.bronze_builder import create_bronze, insert_rows
 from helpers.data import COHORT_EXTRACT, SILVER_SUBSET
-
 from traveltide.build import BuildError, build_layer
 from traveltide.contract import silver
 from traveltide.pipeline import SilverTable, read_silver_accounts
@@ -29,30 +29,59 @@ USERS = [
 
 SESSIONS = [
     {  # browse, fractional end: 74.5 s
-        "session_id": "1-browse", "user_id": 1, "trip_id": None,
+        "session_id": "1-browse",
+        "user_id": 1,
+        "trip_id": None,
         "session_start": datetime(2023, 6, 15, 14, 0, 0),
         "session_end": datetime(2023, 6, 15, 14, 1, 14, 500000),
-        "cancellation": False, "page_clicks": 10,
+        "cancellation": False,
+        "page_clicks": 10,
     },
     {  # booking
-        "session_id": "1-book", "user_id": 1, "trip_id": "1-trip",
-        "session_start": datetime(2023, 6, 1, 9, 0), "session_end": datetime(2023, 6, 1, 9, 2),
-        "flight_booked": True, "hotel_booked": False, "cancellation": False,
+        "session_id": "1-book",
+        "user_id": 1,
+        "trip_id": "1-trip",
+        "session_start": datetime(2023, 6, 1, 9, 0),
+        "session_end": datetime(2023, 6, 1, 9, 2),
+        "flight_booked": True,
+        "hotel_booked": False,
+        "cancellation": False,
     },
     {  # cancellation of the same trip
-        "session_id": "1-cancel", "user_id": 1, "trip_id": "1-trip",
-        "session_start": datetime(2023, 6, 2, 9, 0), "session_end": datetime(2023, 6, 2, 9, 1),
-        "flight_booked": True, "hotel_booked": True, "flight_discount": True, "hotel_discount": True,
+        "session_id": "1-cancel",
+        "user_id": 1,
+        "trip_id": "1-trip",
+        "session_start": datetime(2023, 6, 2, 9, 0),
+        "session_end": datetime(2023, 6, 2, 9, 1),
+        "flight_booked": True,
+        "hotel_booked": True,
+        "flight_discount": True,
+        "hotel_discount": True,
         "cancellation": True,
     },
     {  # NULL cancellation flag, no trip: browse
-        "session_id": "2-null-flag", "user_id": 2, "trip_id": None,
-        "session_start": datetime(2023, 5, 1, 8, 0), "session_end": datetime(2023, 5, 1, 8, 0, 30),
+        "session_id": "2-null-flag",
+        "user_id": 2,
+        "trip_id": None,
+        "session_start": datetime(2023, 5, 1, 8, 0),
+        "session_end": datetime(2023, 5, 1, 8, 0, 30),
         "cancellation": None,
     },
     # duplicate key: the row with page_clicks 5 is first in column order and kept
-    {"session_id": "2-dup", "user_id": 2, "session_start": datetime(2023, 5, 2), "page_clicks": 9, "cancellation": False},
-    {"session_id": "2-dup", "user_id": 2, "session_start": datetime(2023, 5, 2), "page_clicks": 5, "cancellation": False},
+    {
+        "session_id": "2-dup",
+        "user_id": 2,
+        "session_start": datetime(2023, 5, 2),
+        "page_clicks": 9,
+        "cancellation": False,
+    },
+    {
+        "session_id": "2-dup",
+        "user_id": 2,
+        "session_start": datetime(2023, 5, 2),
+        "page_clicks": 5,
+        "cancellation": False,
+    },
     # unknown users; the later session of user 99 must not move the age reference day
     {"session_id": "99-x", "user_id": 99, "session_start": datetime(2023, 12, 31), "cancellation": False},
     {"session_id": "null-user", "user_id": None, "session_start": datetime(2023, 5, 3), "cancellation": False},
@@ -68,33 +97,61 @@ FLIGHTS = [
 
 HOTELS = [
     {  # real row: double-space brand; 03-31 13:32 -> 04-07 11:00: source 6, clean 7 - 0 = 7
-        "trip_id": "h-nh", "hotel_name": "NH Hotel  - ottawa", "nights": 6, "rooms": 1,
+        "trip_id": "h-nh",
+        "hotel_name": "NH Hotel  - ottawa",
+        "nights": 6,
+        "rooms": 1,
         "check_in_time": datetime(2023, 3, 31, 13, 32, 21, 30000),
-        "check_out_time": datetime(2023, 4, 7, 11, 0), "hotel_per_room_usd": 110.0,
+        "check_out_time": datetime(2023, 4, 7, 11, 0),
+        "hotel_per_room_usd": 110.0,
     },
     {  # negative source nights: same-day 14:00 -> 11:00: max(0, 0 + 0) = 0
-        "trip_id": "h-neg", "hotel_name": "Hilton - boston", "nights": -1, "rooms": 2,
-        "check_in_time": datetime(2023, 5, 10, 14, 0), "check_out_time": datetime(2023, 5, 10, 11, 0),
+        "trip_id": "h-neg",
+        "hotel_name": "Hilton - boston",
+        "nights": -1,
+        "rooms": 2,
+        "check_in_time": datetime(2023, 5, 10, 14, 0),
+        "check_out_time": datetime(2023, 5, 10, 11, 0),
     },
     {  # check-out before check-in day: max(0, -1 + 0) = 0
-        "trip_id": "h-neg2", "hotel_name": "Hyatt - denver", "nights": -2, "rooms": 1,
-        "check_in_time": datetime(2023, 5, 11, 18, 0), "check_out_time": datetime(2023, 5, 10, 11, 0),
+        "trip_id": "h-neg2",
+        "hotel_name": "Hyatt - denver",
+        "nights": -2,
+        "rooms": 1,
+        "check_in_time": datetime(2023, 5, 11, 18, 0),
+        "check_out_time": datetime(2023, 5, 10, 11, 0),
     },
     {  # late check-out 13:30: 05-01 -> 05-03 = 2, + 1 = 3
-        "trip_id": "h-late", "hotel_name": "Shangri-La - new york", "nights": 1, "rooms": 1,
-        "check_in_time": datetime(2023, 5, 1, 15, 0), "check_out_time": datetime(2023, 5, 3, 13, 30),
+        "trip_id": "h-late",
+        "hotel_name": "Shangri-La - new york",
+        "nights": 1,
+        "rooms": 1,
+        "check_in_time": datetime(2023, 5, 1, 15, 0),
+        "check_out_time": datetime(2023, 5, 3, 13, 30),
     },
     {  # check-out exactly 12:00 is within the grace hour: 05-01 -> 05-03 = 2
-        "trip_id": "h-noon", "hotel_name": "Marriott  - los angeles", "nights": 1, "rooms": 1,
-        "check_in_time": datetime(2023, 5, 1, 15, 0), "check_out_time": datetime(2023, 5, 3, 12, 0),
+        "trip_id": "h-noon",
+        "hotel_name": "Marriott  - los angeles",
+        "nights": 1,
+        "rooms": 1,
+        "check_in_time": datetime(2023, 5, 1, 15, 0),
+        "check_out_time": datetime(2023, 5, 3, 12, 0),
     },
     {  # duplicate key: rooms 1 comes first in column order and is kept
-        "trip_id": "h-dup", "hotel_name": "Accor - paris", "nights": 2, "rooms": 3,
-        "check_in_time": datetime(2023, 5, 1, 15, 0), "check_out_time": datetime(2023, 5, 3, 11, 0),
+        "trip_id": "h-dup",
+        "hotel_name": "Accor - paris",
+        "nights": 2,
+        "rooms": 3,
+        "check_in_time": datetime(2023, 5, 1, 15, 0),
+        "check_out_time": datetime(2023, 5, 3, 11, 0),
     },
     {
-        "trip_id": "h-dup", "hotel_name": "Accor - paris", "nights": 2, "rooms": 1,
-        "check_in_time": datetime(2023, 5, 1, 15, 0), "check_out_time": datetime(2023, 5, 3, 11, 0),
+        "trip_id": "h-dup",
+        "hotel_name": "Accor - paris",
+        "nights": 2,
+        "rooms": 1,
+        "check_in_time": datetime(2023, 5, 1, 15, 0),
+        "check_out_time": datetime(2023, 5, 3, 11, 0),
     },
     {"trip_id": None, "hotel_name": "Accor - lyon", "nights": 1},  # null key
 ]
@@ -123,16 +180,25 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
 def test_counts_and_set_aside_account_for_every_bronze_row(con, built):
     assert built == {
         "users": SilverTable(rows=4, set_aside={"null key": 1, "duplicate key": 1}),  # 6 = 4 + 1 + 1
-        "sessions": SilverTable(rows=5, set_aside={"null key": 1, "duplicate key": 1, "unknown user": 2}),  # 9 = 5+1+1+2
+        "sessions": SilverTable(
+            rows=5, set_aside={"null key": 1, "duplicate key": 1, "unknown user": 2}
+        ),  # 9 = 5+1+1+2
         "flights": SilverTable(rows=2, set_aside={"null key": 0, "duplicate key": 1}),  # 3 = 2 + 1
         "hotels": SilverTable(rows=6, set_aside={"null key": 1, "duplicate key": 1}),  # 8 = 6 + 1 + 1
     }
-    assert sorted(_one(con, "select table_name, reason, rows from silver.set_aside")) == sorted([
-        ("users", "null key", 1), ("users", "duplicate key", 1),
-        ("sessions", "null key", 1), ("sessions", "duplicate key", 1), ("sessions", "unknown user", 2),
-        ("flights", "null key", 0), ("flights", "duplicate key", 1),
-        ("hotels", "null key", 1), ("hotels", "duplicate key", 1),
-    ])
+    assert sorted(_one(con, "select table_name, reason, rows from silver.set_aside")) == sorted(
+        [
+            ("users", "null key", 1),
+            ("users", "duplicate key", 1),
+            ("sessions", "null key", 1),
+            ("sessions", "duplicate key", 1),
+            ("sessions", "unknown user", 2),
+            ("flights", "null key", 0),
+            ("flights", "duplicate key", 1),
+            ("hotels", "null key", 1),
+            ("hotels", "duplicate key", 1),
+        ]
+    )
 
 
 def test_duplicate_keys_keep_the_first_row_in_column_order(con, built):
@@ -143,7 +209,11 @@ def test_duplicate_keys_keep_the_first_row_in_column_order(con, built):
 
 def test_sessions_of_unknown_users_are_set_aside(con, built):
     assert _one(con, "select session_id from silver.sessions order by session_id") == [
-        ("1-book",), ("1-browse",), ("1-cancel",), ("2-dup",), ("2-null-flag",)
+        ("1-book",),
+        ("1-browse",),
+        ("1-cancel",),
+        ("2-dup",),
+        ("2-null-flag",),
     ]
 
 
@@ -152,7 +222,9 @@ def test_pass_through_tables_are_views_over_bronze_with_only_the_exceptions_stor
     assert views == {"sessions", "flights", "hotels"}
     # Stored: one row per duplicated key (the kept row) and per session of an unknown user.
     assert _one(con, "select session_id, bronze_rows, known_user from silver.sessions_exceptions order by 1") == [
-        ("2-dup", 2, True), ("99-x", 1, False), ("null-user", 1, False)
+        ("2-dup", 2, True),
+        ("99-x", 1, False),
+        ("null-user", 1, False),
     ]
     assert _one(con, "select trip_id, bronze_rows from silver.hotels_exceptions") == [("h-dup", 2)]
     # A later change to bronze shows through: nothing was copied.
@@ -161,10 +233,10 @@ def test_pass_through_tables_are_views_over_bronze_with_only_the_exceptions_stor
 
 
 def test_session_type_and_seconds(con, built):
-    rows = dict(
-        (sid, (kind, secs))
+    rows = {
+        sid: (kind, secs)
         for sid, kind, secs in _one(con, "select session_id, session_type, session_seconds from silver.sessions")
-    )
+    }
     assert rows["1-browse"] == ("browse", 74.5)  # 14:00:00 -> 14:01:14.5
     assert rows["1-book"] == ("booking", 120.0)  # 09:00 -> 09:02
     assert rows["1-cancel"] == ("cancellation", 60.0)
@@ -205,9 +277,7 @@ def test_silver_tables_match_the_contract(con, built):
             if not c.nullable:
                 assert _one(con, f"select count(*) from {table.qualified_name} where {c.name} is null") == [(0,)]
         key = ", ".join(table.primary_key)
-        assert _one(
-            con, f"select count(*) - count(distinct ({key})) from {table.qualified_name}"
-        ) == [(0,)], table.name
+        assert _one(con, f"select count(*) - count(distinct ({key})) from {table.qualified_name}") == [(0,)], table.name
 
 
 def test_missing_bronze_table_names_the_table(con):
@@ -245,8 +315,13 @@ def test_real_hotels_against_pandas(con):
         "count(*) filter (where hotel_brand like '% ' or hotel_brand like ' %') from silver.hotels",
     )[0]
     assert got == (
-        df.trip_id.nunique(), int(clean.sum()), int((df.nights <= 0).sum()),
-        int((clean == 0).sum()), brand.nunique(), city.nunique(), 0,
+        df.trip_id.nunique(),
+        int(clean.sum()),
+        int((df.nights <= 0).sum()),
+        int((clean == 0).sum()),
+        brand.nunique(),
+        city.nunique(),
+        0,
     )
     assert brand.nunique() == 20  # SPEC: 20 brands
     brands = dict(_one(con, "select hotel_brand, count(*) from silver.hotels group by 1"))
@@ -257,7 +332,10 @@ def test_real_sessions_flights_against_pandas(con):
     """Real sessions (2023-01-13..17), users and flights with exported duplicate trips."""
     create_bronze(con=con)
     for table in ("users", "sessions", "flights"):
-        con.execute(f"insert into bronze.{table} by name select * from read_parquet(?)", [str(SILVER_SUBSET / f"{table}.parquet")])
+        con.execute(
+            f"insert into bronze.{table} by name select * from read_parquet(?)",
+            [str(SILVER_SUBSET / f"{table}.parquet")],
+        )
     build_layer(con=con, layer="silver")
     result = read_silver_accounts(con=con)
 
@@ -274,7 +352,10 @@ def test_real_sessions_flights_against_pandas(con):
         set_aside={"null key": 0, "duplicate key": len(flights) - len(flights.drop_duplicates())},
     )
     kinds = known.trip_id.notna().map({True: "booking", False: "browse"})  # no cancellations in this subset
-    assert dict(_one(con, "select session_type, count(*) from silver.sessions group by 1")) == kinds.value_counts().to_dict()
+    assert (
+        dict(_one(con, "select session_type, count(*) from silver.sessions group by 1"))
+        == kinds.value_counts().to_dict()
+    )
     seconds = (pd.to_datetime(known.session_end) - known.session_start).dt.total_seconds()
     assert _one(con, "select sum(session_seconds) from silver.sessions")[0][0] == pytest.approx(seconds.sum())
     last_day = known.session_start.max().normalize()

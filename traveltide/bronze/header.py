@@ -71,8 +71,7 @@ def read_header(*, path: Path) -> list[str]:
         text = first.decode("utf-8-sig").rstrip("\r\n")
     except UnicodeDecodeError as exc:
         raise BronzeError(
-            f"{path}: the header line is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-            "re-export the file as UTF-8"
+            f"{path}: the header line is not UTF-8 text ({exc.reason} at byte {exc.start}); re-export the file as UTF-8"
         ) from None
     if not has_data:
         raise BronzeError(f"{path}: the file has a header line but no data rows; re-export it with its rows")
@@ -93,7 +92,7 @@ def plan_columns(*, table: Table, path: Path) -> ColumnPlan:
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise BronzeError(f"{path}: column(s) {duplicated} appear more than once in the header; keep one of each")
-    extras = [h for h, n in zip(header, names) if n not in expected]
+    extras = [h for h, n in zip(header, names, strict=False) if n not in expected]
     missing = [c for c in expected if c not in names]
     if missing:
         hints = []

@@ -53,9 +53,7 @@ def _load_one(con: duckdb.DuckDBPyConnection, plan: ColumnPlan) -> None:
     }
     try:
         rel = con.sql(read_sql(layer="bronze", name="read_export"), params=params)
-        rel.select(*(duckdb.ColumnExpression(c) for c in plan.table.column_names)).create(
-            plan.table.qualified_name
-        )
+        rel.select(*(duckdb.ColumnExpression(c) for c in plan.table.column_names)).create(plan.table.qualified_name)
     except duckdb.Error as exc:
         reason = str(exc).strip().splitlines()[0]
         raise BronzeError(
@@ -83,9 +81,7 @@ def load_bronze(*, con: duckdb.DuckDBPyConnection, files: Mapping[str, Path]) ->
     unknown = sorted(set(files) - set(expected))
     absent = [t for t in expected if t not in files]
     if unknown or absent:
-        raise BronzeError(
-            f"bronze needs exactly the files of {expected}; missing {absent}, unknown {unknown}"
-        )
+        raise BronzeError(f"bronze needs exactly the files of {expected}; missing {absent}, unknown {unknown}")
     plans = [plan_columns(table=t, path=Path(files[t.name])) for t in LAYER.tables]
     with _any_row_order(con):
         con.begin()
@@ -100,7 +96,7 @@ def load_bronze(*, con: duckdb.DuckDBPyConnection, files: Mapping[str, Path]) ->
             raise
     rows = {p.table.name: _count_rows(con, p.table) for p in plans}
     warnings = [w for p in plans for w in p.warnings]
-    rejected = {t: 0 for t in expected}
+    rejected = dict.fromkeys(expected, 0)
     for table_name, records, lines, multi in sorted(counts, key=lambda r: expected.index(r[0])):
         rejected[table_name] = lines
         path = files[table_name]

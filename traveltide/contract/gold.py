@@ -69,12 +69,23 @@ TRIPS = Table(
     columns=(
         Column("trip_id", "VARCHAR", "Trip identifier '<user_id>-<32 hex>'.", nullable=False),
         Column("user_id", "INTEGER", "User of the trip's sessions.", nullable=False),
-        Column("booking_session_id", "VARCHAR", "The trip's booking session (any time); NULL when the source has none."),
+        Column(
+            "booking_session_id", "VARCHAR", "The trip's booking session (any time); NULL when the source has none."
+        ),
         Column("booking_session_start", "TIMESTAMP", "Start of the booking session."),
-        Column("cancellation_session_id", "VARCHAR", "The trip's cancellation session (any time); NULL when not cancelled."),
+        Column(
+            "cancellation_session_id", "VARCHAR", "The trip's cancellation session (any time); NULL when not cancelled."
+        ),
         Column("cancellation_session_start", "TIMESTAMP", "Start of the cancellation session."),
-        Column("booked", "BOOLEAN", "The booking session is in the window (session_start >= start_date).", nullable=False),
-        Column("cancelled", "BOOLEAN", "A cancellation session for the trip exists in the source, at any time.", nullable=False),
+        Column(
+            "booked", "BOOLEAN", "The booking session is in the window (session_start >= start_date).", nullable=False
+        ),
+        Column(
+            "cancelled",
+            "BOOLEAN",
+            "A cancellation session for the trip exists in the source, at any time.",
+            nullable=False,
+        ),
         Column(
             "flight_booked",
             "BOOLEAN",
@@ -82,7 +93,12 @@ TRIPS = Table(
             "session, whose flags are always true); false without a booking session.",
             nullable=False,
         ),
-        Column("hotel_booked", "BOOLEAN", "A hotel was booked, read from the booking session; false without one.", nullable=False),
+        Column(
+            "hotel_booked",
+            "BOOLEAN",
+            "A hotel was booked, read from the booking session; false without one.",
+            nullable=False,
+        ),
         Column("has_flight", "BOOLEAN", "The trip has a row in silver.flights.", nullable=False),
         Column("has_hotel", "BOOLEAN", "The trip has a row in silver.hotels.", nullable=False),
         *(c for c in silver.FLIGHTS.columns if c.name != "trip_id"),
@@ -112,15 +128,27 @@ _FEATURES: tuple[Column, ...] = (
     ),
     Column("total_nights", "BIGINT", "Sum of clean nights over kept trips with a hotel.", nullable=False),
     Column("total_checked_bags", "BIGINT", "Sum of checked_bags over kept trips with a flight.", nullable=False),
-    Column("total_base_fare", "DOUBLE", "Sum of base_fare_usd over kept trips with a flight (USD, before discount).", nullable=False),
+    Column(
+        "total_base_fare",
+        "DOUBLE",
+        "Sum of base_fare_usd over kept trips with a flight (USD, before discount).",
+        nullable=False,
+    ),
     # Further behavioural features (SPEC: "more features are welcome").
     Column("booking_sessions", "BIGINT", "Gold sessions of type 'booking'.", nullable=False),
     Column("booked_trips", "BIGINT", "Kept trips: gold trips booked in the window and not cancelled.", nullable=False),
-    Column("cancelled_trips", "BIGINT", "Gold trips that are cancelled (booked in or before the window).", nullable=False),
+    Column(
+        "cancelled_trips", "BIGINT", "Gold trips that are cancelled (booked in or before the window).", nullable=False
+    ),
     Column("booking_rate", "DOUBLE", "booking_sessions / total_sessions.", nullable=False),
     Column("flight_trips", "BIGINT", "Kept trips with a flight.", nullable=False),
     Column("hotel_trips", "BIGINT", "Kept trips with a hotel.", nullable=False),
-    Column("bundle_rate", "DOUBLE", "Kept trips with both flight and hotel / booked_trips (0 when booked_trips = 0).", nullable=False),
+    Column(
+        "bundle_rate",
+        "DOUBLE",
+        "Kept trips with both flight and hotel / booked_trips (0 when booked_trips = 0).",
+        nullable=False,
+    ),
     Column("bags_per_flight", "DOUBLE", "total_checked_bags / flight_trips (0 when flight_trips = 0).", nullable=False),
     Column("nights_per_hotel_trip", "DOUBLE", "total_nights / hotel_trips (0 when hotel_trips = 0).", nullable=False),
     Column(
@@ -131,8 +159,15 @@ _FEATURES: tuple[Column, ...] = (
         "not NULL (0 without such sessions).",
         nullable=False,
     ),
-    Column("avg_page_clicks", "DOUBLE", "Mean page_clicks over gold sessions (NULLs ignored; 0 when none).", nullable=False),
-    Column("avg_session_seconds", "DOUBLE", "Mean session_seconds over gold sessions (NULLs ignored; 0 when none).", nullable=False),
+    Column(
+        "avg_page_clicks", "DOUBLE", "Mean page_clicks over gold sessions (NULLs ignored; 0 when none).", nullable=False
+    ),
+    Column(
+        "avg_session_seconds",
+        "DOUBLE",
+        "Mean session_seconds over gold sessions (NULLs ignored; 0 when none).",
+        nullable=False,
+    ),
     Column(
         "total_hotel_spend_usd",
         "DOUBLE",
@@ -209,7 +244,12 @@ SEGMENTS = Table(
     primary_key=("segment_id",),
     materialized="python",
     columns=(
-        Column("segment_id", "INTEGER", "Segment id, 1..k, ordered by perk order then size (not the k-means label).", nullable=False),
+        Column(
+            "segment_id",
+            "INTEGER",
+            "Segment id, 1..k, ordered by perk order then size (not the k-means label).",
+            nullable=False,
+        ),
         Column(
             "segment_name",
             "VARCHAR",
@@ -226,7 +266,12 @@ SEGMENTS = Table(
             for f in PROFILE_FEATURES
         ),
         *(
-            Column(c, "DOUBLE", f"Mean fit (0-100) of '{p}' over the segment's users; 50 is the cohort average.", nullable=False)
+            Column(
+                c,
+                "DOUBLE",
+                f"Mean fit (0-100) of '{p}' over the segment's users; 50 is the cohort average.",
+                nullable=False,
+            )
             for p, c in SCORE_COLUMNS.items()
         ),
     ),
@@ -248,9 +293,19 @@ USER_SEGMENTS = Table(
         Column("segment_name", "VARCHAR", "Name of the user's segment.", nullable=False),
         Column("perk", "VARCHAR", "Perk of the user's segment.", nullable=False),
         Column("perk_score", "DOUBLE", "The user's fit (0-100) for the perk they get.", nullable=False),
-        Column("runner_up_perk", "VARCHAR", "The perk with the user's highest score other than their own perk.", nullable=False),
+        Column(
+            "runner_up_perk",
+            "VARCHAR",
+            "The perk with the user's highest score other than their own perk.",
+            nullable=False,
+        ),
         *(
-            Column(c, "DOUBLE", f"Fit (0-100) of '{p}': mean cohort percentile of the perk's driver features.", nullable=False)
+            Column(
+                c,
+                "DOUBLE",
+                f"Fit (0-100) of '{p}': mean cohort percentile of the perk's driver features.",
+                nullable=False,
+            )
             for p, c in SCORE_COLUMNS.items()
         ),
     ),

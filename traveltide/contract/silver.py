@@ -48,8 +48,7 @@ SESSIONS = Table(
         Column(
             "session_type",
             "VARCHAR",
-            "'cancellation' when cancellation is true; else 'booking' when trip_id is set; "
-            "else 'browse'.",
+            "'cancellation' when cancellation is true; else 'booking' when trip_id is set; else 'browse'.",
             nullable=False,
         ),
         Column(

@@ -75,7 +75,7 @@ def _star_order() -> list[Table]:
 
 
 def _keys_of(table: Table) -> dict[str, str]:
-    notes = {c: "primary key" for c in table.primary_key}
+    notes = dict.fromkeys(table.primary_key, "primary key")
     for fk in table.foreign_keys:
         for column, ref in zip(fk.columns, fk.ref_columns, strict=True):
             notes[column] = f"foreign key to {fk.ref_table}.{ref}"
@@ -116,9 +116,7 @@ def render_dictionary() -> dict[str, str]:
     ]
     for table in _star_order():
         for fk in table.foreign_keys:
-            lines.append(
-                f"- `{table.name}.{', '.join(fk.columns)}` → `{fk.ref_table}.{', '.join(fk.ref_columns)}`"
-            )
+            lines.append(f"- `{table.name}.{', '.join(fk.columns)}` → `{fk.ref_table}.{', '.join(fk.ref_columns)}`")
     for table in _star_order():
         keys = _keys_of(table)
         lines += [
@@ -225,15 +223,14 @@ def render_tds(*, extract_path: str) -> str:
         "    </relation>",
         "    <cols>",
         *(
-            f"      <map key={quoteattr(_field(field))} value={quoteattr(f'[{table}].[{column}]')} />"
-            for (table, column), field in names.items()
+            f"      <map key={quoteattr(_field(field))} value={quoteattr(f'[{table_name}].[{column}]')} />"
+            for (table_name, column), field in names.items()
         ),
         "    </cols>",
         "  </connection>",
     ]
-    by_name = {t.name: t for t in LAYER.tables}
-    for (table, column), field in names.items():
-        lines += _column_xml(by_name[table], column, field)
+    for (table_name, column), field in names.items():
+        lines += _column_xml(LAYER.table(table_name), column, field)
     lines += ["  <object-graph>", "    <objects>"]
     for table, relation in zip(_star_order(), relations, strict=True):
         lines += [
@@ -259,7 +256,11 @@ def render_tds(*, extract_path: str) -> str:
             if len(equalities) == 1:
                 lines.append(f"        {equalities[0]}")
             else:
-                lines += ["        <expression op='AND'>", *(f"          {e}" for e in equalities), "        </expression>"]
+                lines += [
+                    "        <expression op='AND'>",
+                    *(f"          {e}" for e in equalities),
+                    "        </expression>",
+                ]
             lines += [
                 f"        <first-end-point object-id={quoteattr(table.name)} />",
                 f"        <second-end-point object-id={quoteattr(fk.ref_table)} unique-key='true' />",

@@ -34,13 +34,13 @@ from traveltide.contract.mart import HYPER_TYPES, LAYER, SCHEMA
 from traveltide.errors import TravelTideError
 
 __all__ = [
-    "ExtractError",
     "ExtractColumn",
-    "ExtractTable",
     "ExtractDescription",
-    "write_extract",
+    "ExtractError",
+    "ExtractTable",
     "describe_extract",
     "hyper_connection",
+    "write_extract",
 ]
 
 # Undocumented but stable .hyper header: b"Hyper" magic, file format version at bytes 10-11.
@@ -166,7 +166,7 @@ def _read_constraints(
     for contype, relname, frelname, columns, ref_columns in keys.values():
         if contype == "p":
             primary[relname] = tuple(columns)
-        elif contype == "f":
+        elif contype == "f" and frelname is not None:
             foreign.setdefault(relname, []).append(ForeignKey(tuple(columns), frelname, tuple(ref_columns)))
     return primary, foreign
 

@@ -13,7 +13,7 @@ from typing import Any
 from traveltide.publish.extract import ExtractDescription, describe_extract
 from traveltide.sources.hashing import file_sha256
 
-__all__ = ["MANIFEST_NAME", "inspect_text", "format_description", "manifest_summary"]
+__all__ = ["MANIFEST_NAME", "format_description", "inspect_text", "manifest_summary"]
 
 MANIFEST_NAME = "manifest.json"
 
@@ -88,7 +88,8 @@ def manifest_summary(*, manifest: dict[str, Any], extract: Path | None = None) -
         if extract.name in listed:
             same = listed[extract.name] == file_sha256(path=extract)
             lines.append(
-                "  extract matches this manifest (sha256)" if same
+                "  extract matches this manifest (sha256)"
+                if same
                 else "  WARNING: the extract is not the file this manifest describes (sha256 differs); run again"
             )
     return lines

@@ -35,7 +35,7 @@ from traveltide.contract.gold import (
 )
 from traveltide.errors import TravelTideError
 
-__all__ = ["ReportError", "write_report", "CLOSE_POINTS"]
+__all__ = ["CLOSE_POINTS", "ReportError", "write_report"]
 
 # A runner-up perk whose score is at most this many points (0-100 scale) below the
 # assigned perk's counts as "close": the user would fit either perk.
@@ -74,16 +74,17 @@ def write_report(*, db_path: Path, manifest: dict[str, Any], out_dir: Path) -> P
     profile_features = [f for f in PROFILE_FEATURES if f in segments.columns and f in features.columns]
     plots_dir = out_dir.parent / "plots"
     # The segment step drew this chart from the same means (1 s of matplotlib): copied when it did.
-    charts["profiles"] = _copy_recorded(
-        seg_info, kind="profiles", plots_dir=plots_dir, target=out_dir / "segment_profiles.png"
-    ) or plot_segment_profiles(
-        path=out_dir / "segment_profiles.png",
-        features=profile_features,
-        names=names,
-        perks=perks,
-        segment_means=segments[profile_features].to_numpy(dtype=float),
-        cohort_means=features[profile_features].mean().to_numpy(dtype=float),
-    ).name
+    charts["profiles"] = (
+        _copy_recorded(seg_info, kind="profiles", plots_dir=plots_dir, target=out_dir / "segment_profiles.png")
+        or plot_segment_profiles(
+            path=out_dir / "segment_profiles.png",
+            features=profile_features,
+            names=names,
+            perks=perks,
+            segment_means=segments[profile_features].to_numpy(dtype=float),
+            cohort_means=features[profile_features].mean().to_numpy(dtype=float),
+        ).name
+    )
 
     fit = _perk_fit(users)
     charts["perk_fit"] = plot_perk_fit(

@@ -13,13 +13,13 @@ from traveltide.quality.summary import (
 )
 
 __all__ = [
-    "validate_layer",
-    "build_data_docs",
-    "LayerValidation",
     "ExpectationOutcome",
-    "ValidationFailed",
-    "ValidationSetupError",
+    "LayerValidation",
     "Suite",
     "SuiteError",
+    "ValidationFailed",
+    "ValidationSetupError",
+    "build_data_docs",
     "load_layer_suites",
+    "validate_layer",
 ]

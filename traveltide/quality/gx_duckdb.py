@@ -28,7 +28,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["install", "add_duckdb_datasource", "connection_string", "SEARCH_PATH_STATEMENTS"]
+__all__ = ["SEARCH_PATH_STATEMENTS", "add_duckdb_datasource", "connection_string", "install"]
 
 # One fixed statement per layer schema: SET takes no bind parameters in DuckDB.
 SEARCH_PATH_STATEMENTS: dict[str, str] = {

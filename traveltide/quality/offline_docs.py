@@ -16,10 +16,11 @@ import re
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from urllib.parse import urlparse
 
 from traveltide.errors import TravelTideError
 
-__all__ = ["localize_data_docs", "OfflineDocsError", "CDN_ASSETS", "VENDOR_DIR"]
+__all__ = ["CDN_ASSETS", "VENDOR_DIR", "OfflineDocsError", "localize_data_docs"]
 
 VENDOR_DIR = "static/vendor"
 
@@ -60,7 +61,7 @@ _GX_IMAGES = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
 # The dark-mode navbar logo has no local copy in GX: the regular logo stands in.
 _GX_IMAGE_STAND_INS = {"full_logo_dark.png": "logo-long.png"}
 # Hosts whose URLs always mean a download, wherever they appear in a page (scripts included).
-_CDN_HOSTS = {re.match(r"https://([^/]+)/", url).group(1) for url in CDN_ASSETS} | {
+_CDN_HOSTS = {urlparse(url).netloc for url in CDN_ASSETS} | {
     "great-expectations-web-assets.s3.us-east-2.amazonaws.com",
     "use.fontawesome.com",
     "ajax.googleapis.com",
@@ -71,7 +72,9 @@ _CDN_HOSTS = {re.match(r"https://([^/]+)/", url).group(1) for url in CDN_ASSETS}
 _TAG = re.compile(r"<(?P<name>[a-zA-Z][\w-]*)(?P<attrs>\s[^>]*)?>")
 _URL_ATTR = re.compile(r"""\b(?:src|href)\s*=\s*(?P<q>["'])(?P<url>https?://[^"']*)(?P=q)""", re.IGNORECASE)
 # A site-relative reference to GX's static folder (GX miscounts the depth of result pages' favicon).
-_STATIC_ATTR = re.compile(r"""\b(?:src|href)\s*=\s*(?P<q>["'])(?P<url>(?:\./|(?:\.\./)+)static/(?P<rest>[^"'?#]+))(?P=q)""")
+_STATIC_ATTR = re.compile(
+    r"""\b(?:src|href)\s*=\s*(?P<q>["'])(?P<url>(?:\./|(?:\.\./)+)static/(?P<rest>[^"'?#]+))(?P=q)"""
+)
 _INTEGRITY = re.compile(r"""\s+integrity\s*=\s*(?P<q>["'])(?P<value>[^"']*)(?P=q)""", re.IGNORECASE)
 _CROSSORIGIN = re.compile(r"""\s+crossorigin(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?""", re.IGNORECASE)
 _CSS_URL = re.compile(r"""(?P<head>(?:url\(|@import)\s*(?P<q>["']?))(?P<url>https?://[^"')\s;]+)""", re.IGNORECASE)

@@ -17,7 +17,7 @@ from traveltide.quality.suites import LAYERS, LayerName, Suite, load_layer_suite
 from traveltide.quality.summary import ExpectationOutcome, LayerValidation
 from traveltide.runtime.database import connect
 
-__all__ = ["validate_layer", "build_data_docs", "ValidationSetupError", "SITE_NAME", "SAMPLE_SIZE"]
+__all__ = ["SAMPLE_SIZE", "SITE_NAME", "ValidationSetupError", "build_data_docs", "validate_layer"]
 
 SITE_NAME = "traveltide"
 SAMPLE_SIZE = 5
@@ -69,7 +69,9 @@ def validate_layer(
         # The schema comes from the connection's search_path (GX deprecates schema_name).
         asset = datasource.add_table_asset(name=suite.name, table_name=suite.table)
         batch = asset.add_batch_definition_whole_table(name="whole table")
-        gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=[dict(e) for e in suite.expectations]))
+        gx_suite = context.suites.add(
+            gx.ExpectationSuite(name=suite.name, expectations=[dict(e) for e in suite.expectations])
+        )
         definitions.append(
             context.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
         )
@@ -99,7 +101,7 @@ def validate_layer(
         table = f"{layer}.{suite_result.suite_name.split('.', 1)[1]}"
         for r in suite_result.results:
             outcome = _outcome(suite_name=suite_result.suite_name, result=r)
-            query = r.expectation_config.kwargs.get("unexpected_rows_query")
+            query = r.expectation_config.kwargs.get("unexpected_rows_query") if r.expectation_config else None
             if query and not outcome.success and not outcome.error:
                 pending[len(outcomes)] = query.replace("{batch}", table)
             outcomes.append(outcome)
@@ -122,14 +124,21 @@ def build_data_docs(*, docs_dir: Path, expectations_dir: Path | None = None) -> 
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
+    from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
 
     docs_dir = Path(docs_dir).resolve()
     context = gx.get_context(mode="ephemeral", project_config=_project_config(docs_dir=docs_dir))
-    names = {key.expectation_suite_identifier.name for key in context.validation_results_store.list_keys()}
+    names = {
+        key.expectation_suite_identifier.name
+        for key in context.validation_results_store.list_keys()
+        if isinstance(key, ValidationResultIdentifier)
+    }
     for layer in LAYERS:  # the suites pages; suites live in memory, their results on disk
         for suite in load_layer_suites(layer=layer, expectations_dir=expectations_dir):
             if suite.name in names:
-                context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=[dict(e) for e in suite.expectations]))
+                context.suites.add(
+                    gx.ExpectationSuite(name=suite.name, expectations=[dict(e) for e in suite.expectations])
+                )
     _build(context=context, docs_dir=docs_dir, resources=None)
     return docs_dir / "index.html"
 
@@ -153,7 +162,10 @@ def _project_config(*, docs_dir: Path) -> Any:
     # Results persist on disk so later layers' docs still list earlier layers' runs.
     config.stores[config.validation_results_store_name] = {
         "class_name": "ValidationResultsStore",
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir / _RESULTS_FOLDER)},
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(docs_dir / _RESULTS_FOLDER),
+        },
     }
     config.data_docs_sites = {
         SITE_NAME: {
@@ -188,9 +200,7 @@ def _check_tables(*, db_path: Path, suites: tuple[Suite, ...]) -> None:
     try:
         present = {
             f"{schema}.{name}"
-            for schema, name in con.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
+            for schema, name in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
         }
     finally:
         con.close()
@@ -234,7 +244,9 @@ def _outcome(*, suite_name: str, result: Any) -> ExpectationOutcome:
     )
 
 
-def _with_row_samples(*, db_path: Path, outcomes: list[ExpectationOutcome], pending: dict[int, str]) -> list[ExpectationOutcome]:
+def _with_row_samples(
+    *, db_path: Path, outcomes: list[ExpectationOutcome], pending: dict[int, str]
+) -> list[ExpectationOutcome]:
     """Fetch a few offending rows of failed SQL expectations (GX SUMMARY results carry only counts)."""
     if not pending:
         return outcomes

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import traveltide
 from traveltide import contract
@@ -30,7 +30,9 @@ __all__ = [
 ]
 
 LayerName = Literal["bronze", "silver", "gold", "mart"]
-LAYERS: tuple[str, ...] = tuple(layer.name for layer in contract.LAYERS)
+LAYERS: tuple[LayerName, ...] = get_args(LayerName)
+if tuple(layer.name for layer in contract.LAYERS) != LAYERS:
+    raise AssertionError("LayerName must list the contract's layers in pipeline order")
 SEVERITIES: tuple[str, ...] = ("critical", "warning")
 # Gold and mart are built by the toolkit's own SQL, and gold has 65 NOT NULL columns: there
 # one SQL check per table names any column with NULLs. Each GX expectation costs about 35 ms
@@ -163,7 +165,10 @@ def contract_expectations(*, table: Table) -> list[dict[str, Any]]:
             {
                 "type": "expect_column_values_to_not_be_null",
                 "kwargs": {"column": column.name},
-                "meta": {"severity": "critical", "why": f"{column.name} is NOT NULL in the contract ({column.description})"},
+                "meta": {
+                    "severity": "critical",
+                    "why": f"{column.name} is NOT NULL in the contract ({column.description})",
+                },
             }
             for column in required
         ]
@@ -180,7 +185,9 @@ def _check_expectation(path: Path, index: int, item: Any) -> dict[str, Any]:
         raise SuiteError(f"{where} needs a 'type' (e.g. expect_column_values_to_be_unique)")
     meta = item.get("meta") or {}
     if meta.get("severity") not in SEVERITIES:
-        raise SuiteError(f"{where} ({item['type']}) needs meta.severity 'critical' or 'warning', got {meta.get('severity')!r}")
+        raise SuiteError(
+            f"{where} ({item['type']}) needs meta.severity 'critical' or 'warning', got {meta.get('severity')!r}"
+        )
     if not str(meta.get("why", "")).strip():
         raise SuiteError(f"{where} ({item['type']}) needs meta.why: say why a reviewer should care")
     return {"type": item["type"], "kwargs": dict(item.get("kwargs") or {}), "meta": dict(meta)}
@@ -196,7 +203,9 @@ def load_layer_suites(*, layer: LayerName, expectations_dir: Path | None = None)
     known = {t.name for t in tables}
     strays = sorted(p.name for p in folder.glob("*.json") if p.stem not in known)
     if strays:
-        raise SuiteError(f"{folder}: {strays} match no {layer} table of the contract {sorted(known)}; rename or remove them")
+        raise SuiteError(
+            f"{folder}: {strays} match no {layer} table of the contract {sorted(known)}; rename or remove them"
+        )
     suites = []
     for table in tables:
         path = folder / f"{table.name}.json"

@@ -19,7 +19,7 @@ __all__ = ["connect", "shared_config"]
 
 
 @functools.cache
-def shared_config() -> dict[str, str]:
+def shared_config() -> dict[str, str | bool | int | float | list[str]]:
     """The configuration duckdb-engine gives its connections (its user agent string)."""
     return {"custom_user_agent": f"duckdb_engine/{version('duckdb_engine')}(sqlalchemy/{version('sqlalchemy')})"}
 

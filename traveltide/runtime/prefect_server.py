@@ -14,6 +14,7 @@ used as it is: nothing is started then.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import os
 import signal
@@ -46,23 +47,22 @@ def _free_port() -> int:
 
 def _die_with_parent() -> None:
     # Linux: the server gets SIGTERM when the run's process dies, even by SIGKILL.
-    try:
+    with contextlib.suppress(AttributeError, OSError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (AttributeError, OSError):
-        pass
 
 
 def _launch(*, port: int, log: Path) -> subprocess.Popen[bytes]:
     # The command and flags Prefect 3.8 uses for its own temporary server
     # (prefect.server.api.server.SubprocessASGIServer): API only, the ephemeral set of services.
+    # Private interface: PREFECT__SERVER_EPHEMERAL/_FINAL are Prefect's internal switches for that
+    # server (PrefectHQ/prefect#16120); tests/integration/test_prefect_server.py fails if they change.
     env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
     env.pop("PREFECT_API_URL", None)
+    command = [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"]
     with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"],
-            stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent,
-        )  # fmt: skip
+        # preexec_fn runs before any thread of the child exists: only prctl, which is safe there.
+        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent)  # noqa: PLW1509
 
 
 def _healthy(api_url: str) -> bool:

@@ -8,12 +8,13 @@ the load spends waiting.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import threading
 from collections.abc import Sequence
 
-__all__ = ["RUN_MODULES", "CORE_MODULES", "preload_modules"]
+__all__ = ["CORE_MODULES", "RUN_MODULES", "preload_modules"]
 
 # In the order the run needs them: validation of bronze first, segmentation after gold.
 CORE_MODULES: tuple[str, ...] = ("traveltide.segmentation",)
@@ -23,10 +24,8 @@ RUN_MODULES: tuple[str, ...] = ("great_expectations", *CORE_MODULES, "traveltide
 def _import_all(names: Sequence[str]) -> None:
     # Lowest CPU priority for this thread only (Linux schedules threads one by one): the
     # imports use what the load leaves idle instead of slowing it down.
-    try:
+    with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    except (AttributeError, OSError):
-        pass
     for name in names:
         try:
             importlib.import_module(name)

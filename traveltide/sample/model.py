@@ -59,7 +59,7 @@ from traveltide.sample.catalog import (
     SESSION_HOURS,
 )
 
-__all__ = ["SampleArrays", "simulate", "EXPORT_END"]
+__all__ = ["EXPORT_END", "SampleArrays", "simulate"]
 
 _DAY_US = 86_400_000_000
 _HOUR_US = 3_600_000_000
@@ -74,17 +74,43 @@ EXPORT_END = "2023-07-28"
 _END = _day(EXPORT_END) + 1
 
 _SIGNUP_CURVE = (  # (date, share of user ids signed up by then)
-    ("2021-04-01", 0), ("2021-05-01", 1_500), ("2021-06-01", 4_000), ("2021-07-01", 9_000),
-    ("2021-08-01", 25_000), ("2021-10-01", 45_000), ("2022-01-01", 78_000), ("2022-02-01", 94_000),
-    ("2022-03-01", 117_000), ("2022-04-01", 140_000), ("2022-05-01", 166_000), ("2022-06-01", 200_000),
-    ("2022-07-01", 240_000), ("2022-08-01", 273_000), ("2022-09-01", 306_500), ("2022-10-01", 346_000),
-    ("2022-11-01", 389_000), ("2022-12-01", 442_000), ("2023-01-01", 503_000), ("2023-02-01", 565_000),
-    ("2023-03-01", 627_600), ("2023-04-01", 710_000), ("2023-05-01", 795_000), ("2023-06-01", 885_000),
-    ("2023-07-01", 975_000), ("2023-07-22", 1_020_926),
+    ("2021-04-01", 0),
+    ("2021-05-01", 1_500),
+    ("2021-06-01", 4_000),
+    ("2021-07-01", 9_000),
+    ("2021-08-01", 25_000),
+    ("2021-10-01", 45_000),
+    ("2022-01-01", 78_000),
+    ("2022-02-01", 94_000),
+    ("2022-03-01", 117_000),
+    ("2022-04-01", 140_000),
+    ("2022-05-01", 166_000),
+    ("2022-06-01", 200_000),
+    ("2022-07-01", 240_000),
+    ("2022-08-01", 273_000),
+    ("2022-09-01", 306_500),
+    ("2022-10-01", 346_000),
+    ("2022-11-01", 389_000),
+    ("2022-12-01", 442_000),
+    ("2023-01-01", 503_000),
+    ("2023-02-01", 565_000),
+    ("2023-03-01", 627_600),
+    ("2023-04-01", 710_000),
+    ("2023-05-01", 795_000),
+    ("2023-06-01", 885_000),
+    ("2023-07-01", 975_000),
+    ("2023-07-22", 1_020_926),
 )
 _ENGAGEMENT = (  # (sign-up date, mean planned sessions beyond the first)
-    ("2021-04-01", 8.5), ("2022-09-01", 8.5), ("2022-10-01", 8.2), ("2022-11-15", 3.7),
-    ("2023-01-10", 4.0), ("2023-02-10", 3.7), ("2023-03-15", 3.6), ("2023-05-01", 3.9), ("2023-07-28", 4.0),
+    ("2021-04-01", 8.5),
+    ("2022-09-01", 8.5),
+    ("2022-10-01", 8.2),
+    ("2022-11-15", 3.7),
+    ("2023-01-10", 4.0),
+    ("2023-02-10", 3.7),
+    ("2023-03-15", 3.6),
+    ("2023-05-01", 3.9),
+    ("2023-07-28", 4.0),
 )
 _MAX_EXTRA_SESSIONS = 8
 
@@ -93,16 +119,25 @@ _ARCHETYPE_SHARE = np.array([0.50, 0.15, 0.12, 0.13, 0.05, 0.05])
 _BOOK_P = np.array([0.43, 0.45, 0.43, 0.50, 0.43, 0.12])
 _DISCOUNT_MULT = np.array([0.72, 2.6, 0.72, 0.72, 0.72, 0.72])
 _CANCEL_P = np.array([0.028, 0.028, 0.028, 0.028, 0.30, 0.028])
-_TRIP_MIX = np.array([  # flight+hotel, flight only, hotel only
-    [0.69, 0.15, 0.16], [0.69, 0.15, 0.16], [0.69, 0.15, 0.16],
-    [0.85, 0.07, 0.08], [0.69, 0.15, 0.16], [0.69, 0.15, 0.16],
-])
+_TRIP_MIX = np.array(
+    [  # flight+hotel, flight only, hotel only
+        [0.69, 0.15, 0.16],
+        [0.69, 0.15, 0.16],
+        [0.69, 0.15, 0.16],
+        [0.85, 0.07, 0.08],
+        [0.69, 0.15, 0.16],
+        [0.69, 0.15, 0.16],
+    ]
+)
 _TRIP_MEDIAN_DAYS = np.array([3.5, 3.5, 3.5, 7.5, 3.5, 3.5])
 _BAGS_TYPICAL = np.array([0.52, 0.45, 0.025, 0.004, 0.001])
 _BAGS_HEAVY = np.array([0.08, 0.50, 0.30, 0.08, 0.04])
 
 _OFFER_RATE = {  # kind -> (flight, hotel); kinds: 0 browse, 1 flight+hotel, 2 flight, 3 hotel
-    0: (0.168, 0.116), 1: (0.143, 0.121), 2: (0.143, 0.146), 3: (0.183, 0.212),
+    0: (0.168, 0.116),
+    1: (0.143, 0.121),
+    2: (0.143, 0.146),
+    3: (0.183, 0.212),
 }
 _FLIGHT_AMOUNTS = np.array([798, 1153, 686, 431, 244, 156, 76, 31, 13, 9, 3, 3], float)
 _HOTEL_AMOUNTS = np.array([1003, 1216, 566, 277, 110, 47, 16, 3, 4, 0, 1, 0], float)
@@ -178,7 +213,11 @@ def _session_days(rng: np.random.Generator, signup_day: np.ndarray) -> tuple[np.
     pos = np.arange(len(user)) - np.repeat(first, planned)
     t = signup_day[user] + span[user] * (pos + rng.random(len(user))) / planned[user]
     # The first session always happens (before the export end); later ones past it are not exported.
-    t = np.where(pos == 0, np.minimum(t, signup_day[user] + rng.random(len(user)) * np.minimum(span[user], _END - signup_day[user])), t)
+    t = np.where(
+        pos == 0,
+        np.minimum(t, signup_day[user] + rng.random(len(user)) * np.minimum(span[user], _END - signup_day[user])),
+        t,
+    )
     keep = t < _END
     return user[keep], t[keep]
 
@@ -193,14 +232,14 @@ def simulate(*, users: int, seed: int) -> SampleArrays:
     ns = len(s_user)
     a = arche[s_user]
     hour = _pick(rng, np.array(SESSION_HOURS, float), ns)
-    start = (np.floor(s_day).astype(np.int64) * _DAY_US + hour * _HOUR_US
-             + rng.integers(0, 60, ns) * 60_000_000)
+    start = np.floor(s_day).astype(np.int64) * _DAY_US + hour * _HOUR_US + rng.integers(0, 60, ns) * 60_000_000
 
     # Kind: 0 browse, 1 flight+hotel, 2 flight only, 3 hotel only.
     booking = rng.random(ns) < _BOOK_P[a]
     kind = np.where(booking, 1 + _pick_rows(rng, _TRIP_MIX[a]), 0)
     clicks = np.where(
-        kind == 0, _lognormal_int(rng, 8.5, 0.8, ns),
+        kind == 0,
+        _lognormal_int(rng, 8.5, 0.8, ns),
         np.where(kind == 1, _lognormal_int(rng, 23.0, 0.42, ns), _lognormal_int(rng, 16.5, 0.42, ns)),
     )
     end = start + np.rint(clicks * rng.uniform(5.4, 9.4, ns) * 1e6).astype(np.int64) // 1_000_000 * 1_000_000
@@ -221,10 +260,27 @@ def simulate(*, users: int, seed: int) -> SampleArrays:
     has_flight = t_kind != 3
     has_hotel = t_kind != 2
     book_day = start[trip_sess] // _DAY_US
-    lead = np.where(rng.random(nt) < 0.88, 3 + np.floor(rng.gamma(2.0, 2.7, nt)), rng.integers(20, 171, nt)).astype(np.int64)
+    lead = np.where(rng.random(nt) < 0.88, 3 + np.floor(rng.gamma(2.0, 2.7, nt)), rng.integers(20, 171, nt)).astype(
+        np.int64
+    )
 
-    flights = _flights(rng, t_user[has_flight], t_arche[has_flight], (book_day + lead)[has_flight], u, home)
-    hotels = _hotels(rng, t_arche, t_kind, book_day + lead, has_flight, has_hotel, flights)
+    flights = _flights(
+        rng,
+        user=t_user[has_flight],
+        arche=t_arche[has_flight],
+        dep_day=(book_day + lead)[has_flight],
+        u=u,
+        home=home,
+    )
+    hotels = _hotels(
+        rng,
+        arche=t_arche,
+        kind=t_kind,
+        stay_day=book_day + lead,
+        has_flight=has_flight,
+        has_hotel=has_hotel,
+        flights=flights,
+    )
 
     # Cancellations: a later session on the same trip, starting at the booking's end + 0..lead days.
     cancel = rng.random(nt) < _CANCEL_P[t_arche]
@@ -260,8 +316,15 @@ def simulate(*, users: int, seed: int) -> SampleArrays:
     return SampleArrays(users=u, sessions=sessions, flights=flights, hotels=hotels, trip_user=t_user)
 
 
-def _flights(rng: np.random.Generator, user: np.ndarray, arche: np.ndarray, dep_day: np.ndarray,
-             u: dict[str, np.ndarray], home: np.ndarray) -> dict[str, np.ndarray]:
+def _flights(
+    rng: np.random.Generator,
+    *,
+    user: np.ndarray,
+    arche: np.ndarray,
+    dep_day: np.ndarray,
+    u: dict[str, np.ndarray],
+    home: np.ndarray,
+) -> dict[str, np.ndarray]:
     nf = len(user)
     dest = _pick(rng, np.array([d[4] for d in DESTINATIONS], float), nf)
     dest_city = np.array([d[1] for d in DESTINATIONS])
@@ -300,8 +363,16 @@ def _flights(rng: np.random.Generator, user: np.ndarray, arche: np.ndarray, dep_
     }
 
 
-def _hotels(rng: np.random.Generator, arche: np.ndarray, kind: np.ndarray, stay_day: np.ndarray,
-            has_flight: np.ndarray, has_hotel: np.ndarray, flights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _hotels(
+    rng: np.random.Generator,
+    *,
+    arche: np.ndarray,
+    kind: np.ndarray,
+    stay_day: np.ndarray,
+    has_flight: np.ndarray,
+    has_hotel: np.ndarray,
+    flights: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
     nt = len(kind)
     long_stay = arche == 3
     # Flight fields per trip (only meaningful where the trip has a flight).
@@ -324,7 +395,8 @@ def _hotels(rng: np.random.Generator, arche: np.ndarray, kind: np.ndarray, stay_
     one_way_days = np.rint(np.where(long_stay, 6.0, 3.0) * np.exp(0.6 * rng.standard_normal(nt)))
     lone_days = np.maximum(1, np.floor(np.where(long_stay, 10.0, 6.0) * np.exp(0.6 * rng.standard_normal(nt))))
     out_day = np.where(
-        ~has_flight, in_day + lone_days,
+        ~has_flight,
+        in_day + lone_days,
         np.where(ret >= 0, np.maximum(in_day + np.minimum(1, ret_day - in_day), ret_day - back), in_day + one_way_days),
     ).astype(np.int64)
     check_out = out_day * _DAY_US + 11 * _HOUR_US

@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 from traveltide.contract.bronze import FLIGHTS, HOTELS, LAYER, SESSIONS, USERS
 from traveltide.sample.model import SampleArrays, simulate
 
-__all__ = ["write_sample", "generator_fingerprint", "DIRTY_FAULTS_FILE"]
+__all__ = ["DIRTY_FAULTS_FILE", "generator_fingerprint", "write_sample"]
 
 # Written next to the CSVs in dirty mode: what was injected, per table, with file line numbers.
 DIRTY_FAULTS_FILE = "dirty_faults.json"
@@ -128,8 +128,10 @@ def _tables(a: SampleArrays, rng: np.random.Generator, orphans: np.ndarray) -> d
     keep_f = ~orphans[f["trip"]]
     flights = {
         "trip_id": pc.take(trip_ids, pa.array(f["trip"][keep_f])),
-        **{k: pa.array(f[k][keep_f]) for k in ("origin_airport", "destination", "destination_airport", "seats",
-                                                 "return_flight_booked")},
+        **{
+            k: pa.array(f[k][keep_f])
+            for k in ("origin_airport", "destination", "destination_airport", "seats", "return_flight_booked")
+        },
         "departure_time": _ts(f["departure_time"][keep_f]),
         "return_time": _ts(f["return_time"][keep_f], valid=f["return_flight_booked"][keep_f]),
         "checked_bags": pa.array(f["checked_bags"][keep_f]),
@@ -190,8 +192,9 @@ def _pick_orphans(rng: np.random.Generator, a: SampleArrays, *, count: int) -> n
     return mask
 
 
-def _inject_faults(tables: dict[str, pa.Table], rng: np.random.Generator, a: SampleArrays,
-                   orphans: np.ndarray) -> tuple[dict[str, pa.Table], dict[str, Any]]:
+def _inject_faults(
+    tables: dict[str, pa.Table], rng: np.random.Generator, a: SampleArrays, orphans: np.ndarray
+) -> tuple[dict[str, pa.Table], dict[str, Any]]:
     faults: dict[str, Any] = {}
     for name, table in tables.items():
         key = table.column_names[0]
@@ -213,7 +216,9 @@ def _inject_faults(tables: dict[str, pa.Table], rng: np.random.Generator, a: Sam
             if row is None:
                 break
             cols[column] = _set(pc.cast(cols[column], pa.string()), row, pa.scalar(value))
-            entry["unparsable_rows"].append({"line": row + 2, "key": keys[row].as_py(), "column": column, "value": value})
+            entry["unparsable_rows"].append(
+                {"line": row + 2, "key": keys[row].as_py(), "column": column, "value": value}
+            )
         for column in nulls:
             row = next(it, None)
             if row is None:
@@ -221,17 +226,18 @@ def _inject_faults(tables: dict[str, pa.Table], rng: np.random.Generator, a: Sam
             cols[column] = _set(cols[column], row, pa.scalar(None, cols[column].type))
             entry["null_values"].append({"line": row + 2, "key": keys[row].as_py(), "column": column})
         dupes = list(it)
-        table = pa.table(cols)
+        faulty = pa.table(cols)
         if dupes:
-            table = pa.concat_tables([table, table.take(dupes)])
+            faulty = pa.concat_tables([faulty, faulty.take(dupes)])
             entry["duplicate_rows"] = [
-                {"line": n + 2 + i, "duplicate_of_line": row + 2, "key": keys[row].as_py()} for i, row in enumerate(dupes)
+                {"line": n + 2 + i, "duplicate_of_line": row + 2, "key": keys[row].as_py()}
+                for i, row in enumerate(dupes)
             ]
         if name == "sessions":
             entry["orphan_trip_ids"] = _orphan_trip_ids(tables["sessions"], a, orphans)
         entry["counts"] = {k: len(v) for k, v in entry.items()}
         faults[name] = entry
-        tables = {**tables, name: table}
+        tables = {**tables, name: faulty}
     return tables, faults
 
 

@@ -21,11 +21,10 @@ from threadpoolctl import threadpool_limits
 
 from traveltide.segmentation.features import SOURCE, SegmentationError
 
-__all__ = ["SILHOUETTE_SAMPLE", "KCandidate", "cluster", "canonical_labels", "silhouettes"]
+__all__ = ["SILHOUETTE_SAMPLE", "KCandidate", "canonical_labels", "cluster", "silhouettes"]
 
 SILHOUETTE_SAMPLE = 10_000
 _N_INIT = 10
-
 
 
 @dataclass(frozen=True, slots=True)

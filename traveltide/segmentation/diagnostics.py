@@ -23,7 +23,6 @@ from traveltide.segmentation.features import (
 __all__ = ["Diagnostics", "draw_diagnostics"]
 
 
-
 @dataclass(frozen=True, slots=True)
 class Diagnostics:
     """The k range compared (for the elbow picture) and the three PNGs, by kind."""

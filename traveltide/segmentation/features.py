@@ -43,7 +43,16 @@ from sklearn.preprocessing import StandardScaler
 from traveltide.contract.gold import CLUSTER_FEATURES
 from traveltide.errors import TravelTideError
 
-__all__ = ["FEATURES", "LOG_FEATURES", "DEMOGRAPHIC_COLUMNS", "SOURCE", "SegmentationError", "read_features", "scale", "group_means"]
+__all__ = [
+    "DEMOGRAPHIC_COLUMNS",
+    "FEATURES",
+    "LOG_FEATURES",
+    "SOURCE",
+    "SegmentationError",
+    "group_means",
+    "read_features",
+    "scale",
+]
 
 # The model's inputs: the perk drivers, behaviour only.
 FEATURES: tuple[str, ...] = CLUSTER_FEATURES
@@ -52,10 +61,21 @@ LOG_FEATURES: tuple[str, ...] = ("total_checked_bags", "total_nights")
 # Never a model input (SPEC §3); tests check none of them is in FEATURES.
 DEMOGRAPHIC_COLUMNS: frozenset[str] = frozenset(
     {
-        "gender", "age", "birthdate", "married", "has_children", "home_country", "home_city",
-        "home_airport", "home_airport_lat", "home_airport_lon", "rooms", "seats", "sign_up_date",
+        "gender",
+        "age",
+        "birthdate",
+        "married",
+        "has_children",
+        "home_country",
+        "home_city",
+        "home_airport",
+        "home_airport_lat",
+        "home_airport_lon",
+        "rooms",
+        "seats",
+        "sign_up_date",
     }
-)  # fmt: skip
+)
 
 SOURCE = "gold.user_features"
 
@@ -83,7 +103,7 @@ def read_features(
     dup = ids[1:][ids[1:] == ids[:-1]]
     if len(dup):
         raise SegmentationError(f"{SOURCE} has duplicate user_id {int(dup[0])}: rebuild the gold layer")
-    columns: dict[str, np.ndarray] = {}
+    found: dict[str, np.ndarray] = {}
     for name in needed:
         col = data.column(name)
         if col.null_count:
@@ -96,8 +116,8 @@ def read_features(
             raise SegmentationError(
                 f"{SOURCE}.{name} is {values[row]} for user_id {int(ids[row])}: features must be finite and >= 0"
             )
-        columns[name] = values
-    return ids, columns
+        found[name] = values
+    return ids, found
 
 
 def scale(*, x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:

@@ -31,16 +31,16 @@ from traveltide.contract.gold import PERK_NAMES, SCORE_COLUMNS
 from traveltide.segmentation.features import group_means
 
 __all__ = [
-    "Perk",
-    "PERKS",
     "DRIVER_FEATURES",
     "FIT_MARGIN",
-    "percentile_ranks",
-    "perk_scores",
-    "runner_up",
+    "PERKS",
+    "Perk",
     "assign_perks",
     "name_segments",
+    "percentile_ranks",
+    "perk_scores",
     "reason",
+    "runner_up",
 ]
 
 
@@ -157,9 +157,7 @@ def assign_perks(*, affinity: np.ndarray) -> np.ndarray:
     return chosen
 
 
-def name_segments(
-    *, deviation: np.ndarray, features: Sequence[str], preferred: Sequence[tuple[str, ...]]
-) -> list[str]:
+def name_segments(*, deviation: np.ndarray, features: Sequence[str], preferred: Sequence[tuple[str, ...]]) -> list[str]:
     """Unique names for segments (rows, in id order) from how they deviate from the cohort.
 
     ``deviation[s, j]`` is segment s's mean percentile of ``features[j]`` minus 50. A segment

@@ -62,9 +62,7 @@ def segment_users(
     return replace(result, candidates=found.candidates, plots=found.plots)
 
 
-def _segment(
-    *, con: duckdb.DuckDBPyConnection, k: int | None, k_min: int, k_max: int, seed: int
-) -> SegmentationResult:
+def _segment(*, con: duckdb.DuckDBPyConnection, k: int | None, k_min: int, k_max: int, seed: int) -> SegmentationResult:
     user_ids, columns = read_features(con=con, columns=(*FEATURES, *PROFILE_FEATURES, *perk_rules.DRIVER_FEATURES))
     n = len(user_ids)
     z, scaler = scale(x=np.column_stack([columns[f] for f in FEATURES]))
@@ -77,9 +75,9 @@ def _segment(
 
     profile = group_means(values=np.column_stack([columns[f] for f in PROFILE_FEATURES]), groups=seg, k=chosen)
     cohort = np.array([columns[f].mean() for f in PROFILE_FEATURES])
-    deviation = group_means(
-        values=np.column_stack([percentiles[f] for f in PROFILE_FEATURES]), groups=seg, k=chosen
-    ) - 50.0
+    deviation = (
+        group_means(values=np.column_stack([percentiles[f] for f in PROFILE_FEATURES]), groups=seg, k=chosen) - 50.0
+    )
     fits_perk = seg_affinity[np.arange(chosen), seg_perk] >= perk_rules.FIT_MARGIN
     names = perk_rules.name_segments(
         deviation=deviation,

@@ -10,7 +10,6 @@ from traveltide.segmentation.clustering import KCandidate
 __all__ = ["SegmentSummary", "SegmentationResult"]
 
 
-
 @dataclass(frozen=True, slots=True)
 class SegmentSummary:
     """One segment as written to gold.segments (without the profile means)."""

@@ -101,10 +101,7 @@ def _describe_transport(url: str, exc: httpx.TransportError, timeout: float) -> 
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"the server closed the connection before the body was complete ({exc}); try again later"
     if isinstance(exc, httpx.TimeoutException):
-        return (
-            f"no data from the server for {timeout:g} s (it stalled); try again later "
-            "or raise download_timeout"
-        )
+        return f"no data from the server for {timeout:g} s (it stalled); try again later or raise download_timeout"
     if isinstance(exc, httpx.ConnectError):
         text = str(exc)
         if "Name or service not known" in text or "nodename nor servname" in text:

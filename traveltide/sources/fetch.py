@@ -81,7 +81,9 @@ def _from_sample(settings: Settings, progress: Callable[[str], None] | None) -> 
     if not _sample_complete(folder):
         parent.mkdir(parents=True, exist_ok=True)
         if progress:
-            progress(f"generating the sample ({settings.sample_users:,} users, seed {settings.sample_seed}) in {folder}")
+            progress(
+                f"generating the sample ({settings.sample_users:,} users, seed {settings.sample_seed}) in {folder}"
+            )
         # Generate into a private folder and rename it into place only when complete,
         # so an interrupted generation is never mistaken for a finished one.
         work = Path(tempfile.mkdtemp(dir=parent, prefix=f".{folder.name}.", suffix=".part"))
@@ -103,7 +105,7 @@ def _from_sample(settings: Settings, progress: Callable[[str], None] | None) -> 
 
 
 def _from_remote(settings: Settings, progress: Callable[[str], None] | None) -> list[SourceFile]:
-    found: list[tuple[str, Path, str]] = []
+    found: list[SourceFile] = []
     for table in LAYER.tables:
         got = download(
             url=settings.urls[table.name],

@@ -22,4 +22,6 @@ def read_sql(*, layer: str, name: str) -> str:
 def macro_statements() -> list[str]:
     """The CREATE MACRO statements of ``macros/``, in name order."""
     folder = files("traveltide.sql") / "macros"
-    return [p.read_text(encoding="utf-8") for p in sorted(folder.iterdir(), key=lambda p: p.name) if p.name.endswith(".sql")]
+    return [
+        p.read_text(encoding="utf-8") for p in sorted(folder.iterdir(), key=lambda p: p.name) if p.name.endswith(".sql")
+    ]

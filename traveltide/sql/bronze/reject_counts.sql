@@ -17,7 +17,7 @@ final as (
     select
         table_name,
         count(*) as rejected_records,
-        sum(spanned_lines)::bigint as rejected_lines,
+        cast(sum(spanned_lines) as bigint) as rejected_lines,
         list(line order by line) filter (where spanned_lines > 1) as multi_line_records
     from records
     group by table_name

@@ -12,7 +12,8 @@ cohort as (
 final as (
     select sessions.*
     from sessions
-    where sessions.session_start >= cast($start_date as date)
+    where
+        sessions.session_start >= cast($start_date as date)
         and sessions.user_id in (select user_id from cohort)
 )
 

@@ -40,7 +40,8 @@ hotels as (
 first_sessions as (
     select trip_id, session_type, session_id, session_start, flight_booked, hotel_booked
     from silver_sessions
-    where session_type in ('booking', 'cancellation')
+    where
+        session_type in ('booking', 'cancellation')
         and trip_id in (select trip_id from trip_ids)
     qualify row_number() over (partition by trip_id, session_type order by session_start, session_id) = 1
 ),

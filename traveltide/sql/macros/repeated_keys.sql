@@ -6,31 +6,32 @@
 -- only keys whose hash is seen twice are then grouped by the key itself. Each CTE reads the
 -- source itself: a CTE read several times is materialised with every column.
 create or replace temp macro repeated_keys(source, key) as table
-with
+    with
 
-repeated_hashes as (
-    select hash(key) as key_hash
-    from query_table(source)
-    where key is not null
-    group by key_hash
-    having count(*) > 1
-),
+    repeated_hashes as (
+        select hash(key) as key_hash
+        from query_table(source)
+        where key is not null
+        group by key_hash
+        having count(*) > 1
+    ),
 
-repeated as (
-    select key as key_value, count(*) as bronze_rows
-    from query_table(source)
-    where key is not null
-        and hash(key) in (select key_hash from repeated_hashes)
-    group by key_value
-    having count(*) > 1
-),
+    repeated as (
+        select key as key_value, count(*) as bronze_rows
+        from query_table(source)
+        where
+            key is not null
+            and hash(key) in (select key_hash from repeated_hashes)
+        group by key_value
+        having count(*) > 1
+    ),
 
-final as (
-    -- source_rows.* keeps the source's column order; ordering by the row compares it column by column.
-    select source_rows.*, repeated.bronze_rows
-    from query_table(source) as source_rows
-    inner join repeated on key = repeated.key_value
-    qualify row_number() over (partition by key order by source_rows) = 1
-)
+    final as (
+        -- source_rows.* keeps the source's column order; ordering by the row compares it column by column.
+        select source_rows.*, repeated.bronze_rows
+        from query_table(source) as source_rows
+        inner join repeated on key = repeated.key_value
+        qualify row_number() over (partition by key order by source_rows) = 1
+    )
 
-select * from final
+    select * from final

@@ -6,7 +6,7 @@ with bounds as (
 
 days as (
     select cast(d as date) as calendar_date
-    from bounds, generate_series(first_day, last_day, interval 1 day) as g(d)
+    from bounds, generate_series(first_day, last_day, interval 1 day) as g (d)
 ),
 
 final as (

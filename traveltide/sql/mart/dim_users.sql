@@ -53,8 +53,8 @@ final as (
         cast(u.married as boolean) as married,
         cast(u.has_children as boolean) as has_children
     from user_segments as s
-    left join user_features as f on f.user_id = s.user_id
-    left join users as u on u.user_id = s.user_id
+    left join user_features as f on s.user_id = f.user_id
+    left join users as u on s.user_id = u.user_id
 )
 
 select * from final

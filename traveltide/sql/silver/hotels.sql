@@ -53,8 +53,8 @@ final as (
         cast(
             greatest(
                 0,
-                date_diff('day', check_in_time::date, check_out_time::date)
-                + case when check_out_time::time > time '12:00:00' then 1 else 0 end
+                date_diff('day', cast(check_in_time as date), cast(check_out_time as date))
+                + case when cast(check_out_time as time) > time '12:00:00' then 1 else 0 end
             )
             as integer
         ) as nights,

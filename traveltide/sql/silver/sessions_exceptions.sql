@@ -14,7 +14,8 @@ repeated as (
 unknown_user_rows as (
     select sessions.*, cast(1 as bigint) as bronze_rows
     from bronze.sessions as sessions
-    where session_id is not null
+    where
+        session_id is not null
         and not coalesce(user_id in (select user_id from silver.users), false)
         and session_id not in (select session_id from repeated)
 ),

@@ -9,48 +9,60 @@ with
 
 users_counts as (
     select
+        'users' as table_name,
         count(*) filter (where user_id is null) as null_key,
-        count(user_id) - count(distinct user_id) as duplicate_key
+        count(user_id) - count(distinct user_id) as duplicate_key,
+        cast(null as bigint) as unknown_user
     from bronze.users
 ),
 
 sessions_counts as (
     select
+        'sessions' as table_name,
         (select count(*) from bronze.sessions where session_id is null) as null_key,
-        (select cast(coalesce(sum(bronze_rows - 1), 0) as bigint) from silver.sessions_exceptions) as duplicate_key,
+        (select coalesce(sum(bronze_rows - 1), 0) from silver.sessions_exceptions) as duplicate_key,
         (select count(*) from silver.sessions_exceptions where not known_user) as unknown_user
 ),
 
 flights_counts as (
     select
+        'flights' as table_name,
         (select count(*) from bronze.flights where trip_id is null) as null_key,
-        (select cast(coalesce(sum(bronze_rows - 1), 0) as bigint) from silver.flights_exceptions) as duplicate_key
+        (select coalesce(sum(bronze_rows - 1), 0) from silver.flights_exceptions) as duplicate_key,
+        cast(null as bigint) as unknown_user
 ),
 
 hotels_counts as (
     select
+        'hotels' as table_name,
         (select count(*) from bronze.hotels where trip_id is null) as null_key,
-        (select cast(coalesce(sum(bronze_rows - 1), 0) as bigint) from silver.hotels_exceptions) as duplicate_key
+        (select coalesce(sum(bronze_rows - 1), 0) from silver.hotels_exceptions) as duplicate_key,
+        cast(null as bigint) as unknown_user
+),
+
+per_table as (
+    select * from users_counts
+    union all by name
+    select * from sessions_counts
+    union all by name
+    select * from flights_counts
+    union all by name
+    select * from hotels_counts
+),
+
+-- One row per table and reason; unpivot leaves out the NULLs of reasons a table cannot have.
+per_reason as (
+    unpivot per_table
+    on null_key, duplicate_key, unknown_user
+    into name reason value row_count
 ),
 
 final as (
-    select 'users' as table_name, 'null key' as reason, null_key as rows from users_counts
-    union all
-    select 'users', 'duplicate key', duplicate_key from users_counts
-    union all
-    select 'sessions', 'null key', null_key from sessions_counts
-    union all
-    select 'sessions', 'duplicate key', duplicate_key from sessions_counts
-    union all
-    select 'sessions', 'unknown user', unknown_user from sessions_counts
-    union all
-    select 'flights', 'null key', null_key from flights_counts
-    union all
-    select 'flights', 'duplicate key', duplicate_key from flights_counts
-    union all
-    select 'hotels', 'null key', null_key from hotels_counts
-    union all
-    select 'hotels', 'duplicate key', duplicate_key from hotels_counts
+    select
+        table_name,
+        replace(reason, '_', ' ') as reason,
+        cast(row_count as bigint) as rows
+    from per_reason
 )
 
 select * from final

@@ -12,12 +12,13 @@ source as (
 sessions as (
     select session_start
     from bronze.sessions
-    where session_id is not null
+    where
+        session_id is not null
         and user_id in (select user_id from source)
 ),
 
 reference_day as (
-    select max(session_start)::date as last_session_day
+    select cast(max(session_start) as date) as last_session_day
     from sessions
 ),
 
@@ -61,9 +62,11 @@ final as (
         cast(
             year(reference_day.last_session_day) - year(deduplicated.birthdate)
             - case
-                when month(reference_day.last_session_day) * 100 + day(reference_day.last_session_day)
+                when
+                    month(reference_day.last_session_day) * 100 + day(reference_day.last_session_day)
                     < month(deduplicated.birthdate) * 100 + day(deduplicated.birthdate)
-                then 1 else 0
+                    then 1
+                else 0
             end
             as integer
         ) as age
