@@ -32,19 +32,13 @@ import numpy as np
 from traveltide import segmentation as segments
 from traveltide.bronze import load_bronze
 from traveltide.build import build_layer
+from traveltide.contract.gold import SPEC_FEATURES
 from traveltide.sample import write_sample
 from traveltide.segmentation import perks
 
 MIN_SHARE = 0.05
 TOTALS = ("total_sessions", "total_nights", "total_checked_bags", "total_base_fare")
-SPEC6 = (
-    "total_sessions",
-    "cancellation_rate",
-    "discount_usage_rate",
-    "total_nights",
-    "total_checked_bags",
-    "total_base_fare",
-)
+SPEC6 = SPEC_FEATURES
 DRIVERS = perks.DRIVER_FEATURES
 INTENSITY = (
     "cancellation_rate",

@@ -18,6 +18,7 @@ import duckdb
 
 from traveltide.bronze import BronzeReport
 from traveltide.errors import TravelTideError
+from traveltide.publish.parquet import ParquetFile
 from traveltide.quality import LayerValidation
 from traveltide.quality.suites import LayerName
 from traveltide.run import RunPaths
@@ -278,7 +279,7 @@ def step_mart(*, paths: RunPaths) -> Star:
         return Star(rows=build_layer(con=con, layer="mart"))
 
 
-def step_export_parquet(*, paths: RunPaths) -> dict[str, Any]:
+def step_export_parquet(*, paths: RunPaths) -> dict[str, dict[str, ParquetFile]]:
     """Write the silver and gold tables as Parquet into the staging folder.
 
     The flow runs this in the background once the segments are built: it is DuckDB work on

@@ -21,7 +21,6 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -31,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from helpers.bronze_builder import create_bronze, insert_rows
+from helpers.bronze_builder import insert_one_user
 from traveltide.contract.gold import PROFILE_FEATURES
 from traveltide.publish.report import write_report
 from traveltide.segmentation.perks import DRIVER_FEATURES
@@ -268,45 +267,7 @@ def build_exports(root: Path) -> tuple[Path, Path]:
     exports, db = root / "exports", root / "run.duckdb"
     exports.mkdir()
     with duckdb.connect(str(db)) as con:
-        create_bronze(con=con)
-        insert_rows(
-            con=con,
-            table="users",
-            rows=[
-                {
-                    "user_id": 1,
-                    "birthdate": datetime(1990, 5, 1).date(),
-                    "gender": "F",
-                    "married": False,
-                    "has_children": False,
-                    "home_country": "usa",
-                    "home_city": "boston",
-                    "home_airport": "BOS",
-                    "home_airport_lat": 42.364,
-                    "home_airport_lon": -71.005,
-                    "sign_up_date": datetime(2022, 3, 1).date(),
-                },
-            ],
-        )
-        insert_rows(
-            con=con,
-            table="sessions",
-            rows=[
-                {
-                    "session_id": "1-" + "a" * 32,
-                    "user_id": 1,
-                    "trip_id": None,
-                    "session_start": datetime(2023, 2, 1, 10),
-                    "session_end": datetime(2023, 2, 1, 10, 1),
-                    "flight_discount": False,
-                    "hotel_discount": False,
-                    "flight_booked": False,
-                    "hotel_booked": False,
-                    "page_clicks": 8,
-                    "cancellation": False,
-                },
-            ],
-        )
+        insert_one_user(con=con)
         con.execute("create schema gold")
         con.register(
             "features", pa.table({"user_id": np.arange(1, 301), **_synthetic_features(np.random.default_rng(7))})

@@ -7,13 +7,14 @@ row can hold any value the contract's types allow (NULLs, duplicates, orphans).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
 
 from traveltide.contract import bronze
 
-__all__ = ["create_bronze", "insert_rows"]
+__all__ = ["create_bronze", "insert_one_user", "insert_rows"]
 
 
 def create_bronze(*, con: duckdb.DuckDBPyConnection) -> None:
@@ -37,4 +38,47 @@ def insert_rows(*, con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Ma
     con.executemany(
         f"insert into {contract.qualified_name} ({', '.join(names)}) values ({placeholders})",
         [[row.get(n) for n in names] for row in rows],
+    )
+
+
+def insert_one_user(*, con: duckdb.DuckDBPyConnection) -> None:
+    """The smallest valid bronze: one user with one browse session (for the Data Docs tests)."""
+    create_bronze(con=con)
+    insert_rows(
+        con=con,
+        table="users",
+        rows=[
+            {
+                "user_id": 1,
+                "birthdate": date(1990, 5, 1),
+                "gender": "F",
+                "married": False,
+                "has_children": False,
+                "home_country": "usa",
+                "home_city": "boston",
+                "home_airport": "BOS",
+                "home_airport_lat": 42.364,
+                "home_airport_lon": -71.005,
+                "sign_up_date": date(2022, 3, 1),
+            },
+        ],
+    )
+    insert_rows(
+        con=con,
+        table="sessions",
+        rows=[
+            {
+                "session_id": "1-" + "a" * 32,
+                "user_id": 1,
+                "trip_id": None,
+                "session_start": datetime(2023, 2, 1, 10),
+                "session_end": datetime(2023, 2, 1, 10, 1),
+                "flight_discount": False,
+                "hotel_discount": False,
+                "flight_booked": False,
+                "hotel_booked": False,
+                "page_clicks": 8,
+                "cancellation": False,
+            },
+        ],
     )

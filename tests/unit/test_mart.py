@@ -144,11 +144,11 @@ def test_export_parquet_writes_every_silver_and_gold_table(con, tmp_path):
     from traveltide.publish.parquet import export_parquet
 
     result = export_parquet(con=con, out_dir=tmp_path)
-    assert {layer: {t: v["rows"] for t, v in tables.items()} for layer, tables in result.items()} == {
+    assert {layer: {t: v.rows for t, v in tables.items()} for layer, tables in result.items()} == {
         "silver": {"users": 3},
         "gold": {"sessions": 4, "trips": 2, "user_features": 2, "segments": 2, "user_segments": 2},
     }
-    assert result["gold"]["trips"]["path"] == "gold/trips.parquet"
+    assert result["gold"]["trips"].path == "gold/trips.parquet"
     back = (
         duckdb.connect()
         .execute(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,7 +17,7 @@ from urllib.parse import urlparse
 import duckdb
 import pytest
 
-from helpers.bronze_builder import create_bronze, insert_rows
+from helpers.bronze_builder import insert_one_user
 from traveltide.quality.offline_docs import (
     CDN_ASSETS,
     OfflineDocsError,
@@ -76,45 +75,7 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("offline")
     db = root / "run.duckdb"
     with duckdb.connect(str(db)) as con:
-        create_bronze(con=con)
-        insert_rows(
-            con=con,
-            table="users",
-            rows=[
-                {
-                    "user_id": 1,
-                    "birthdate": date(1990, 5, 1),
-                    "gender": "F",
-                    "married": False,
-                    "has_children": False,
-                    "home_country": "usa",
-                    "home_city": "boston",
-                    "home_airport": "BOS",
-                    "home_airport_lat": 42.364,
-                    "home_airport_lon": -71.005,
-                    "sign_up_date": date(2022, 3, 1),
-                },
-            ],
-        )
-        insert_rows(
-            con=con,
-            table="sessions",
-            rows=[
-                {
-                    "session_id": "1-" + "a" * 32,
-                    "user_id": 1,
-                    "trip_id": None,
-                    "session_start": datetime(2023, 2, 1, 10),
-                    "session_end": datetime(2023, 2, 1, 10, 1),
-                    "flight_discount": False,
-                    "hotel_discount": False,
-                    "flight_booked": False,
-                    "hotel_booked": False,
-                    "page_clicks": 8,
-                    "cancellation": False,
-                },
-            ],
-        )
+        insert_one_user(con=con)
     validate_layer(db_path=db, layer="bronze", docs_dir=root / "data_docs", run_id="offline-test")
     return root / "data_docs"
 

@@ -4,12 +4,14 @@ the few lines the terminal shows of it when a run has published."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from traveltide import __version__
 from traveltide.pipeline import Cleaned, Cohort, Extracted, Fetched, Loaded, Star
+from traveltide.publish.parquet import ParquetFile
 from traveltide.run import Run
 from traveltide.segmentation import Diagnostics, SegmentationResult
 from traveltide.sources.hashing import files_sha256
@@ -28,7 +30,7 @@ def build_manifest(
     diagnostics: Diagnostics,
     star: Star,
     extracted: Extracted,
-    parquet: dict[str, Any],
+    parquet: dict[str, dict[str, ParquetFile]],
 ) -> dict[str, Any]:
     """The manifest of a run whose checks all passed (publish, still to come, is not timed in it)."""
     return {
@@ -44,7 +46,10 @@ def build_manifest(
         "row_counts": {"gold": cohort.to_dict(), "mart": dict(star.rows)},
         "segments": segments.to_dict() | diagnostics.to_dict(),
         "validation": {layer: v.to_dict() for layer, v in run.finished_validation().items()},
-        "extract": {**extracted.to_dict(), "parquet": parquet},
+        "extract": {
+            **extracted.to_dict(),
+            "parquet": {layer: {t: asdict(f) for t, f in files.items()} for layer, files in parquet.items()},
+        },
         "timings_seconds": dict(run.timings),
     }
 

@@ -9,25 +9,34 @@ help only point lookups (``WHERE session_id = ...``), which other tools rarely m
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from traveltide import contract
 
-__all__ = ["LAYERS", "export_parquet"]
+__all__ = ["LAYERS", "ParquetFile", "export_parquet"]
 
 # The layers exported, each with its published tables (work tables stay inside the run).
 LAYERS: tuple[str, ...] = ("silver", "gold")
 
 
-def export_parquet(*, con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, dict[str, dict[str, object]]]:
-    """Write each silver and gold table to ``out_dir/<layer>/<table>.parquet``.
+@dataclass(frozen=True)
+class ParquetFile:
+    """One exported table: its path relative to the export folder, rows and size."""
 
-    Returns ``{layer: {table: {"path": relative path, "rows": n, "bytes": size}}}``.
+    path: str
+    rows: int
+    bytes: int
+
+
+def export_parquet(*, con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, dict[str, ParquetFile]]:
+    """Write each silver and gold table to ``out_dir/<layer>/<table>.parquet``; the files by layer and table.
+
     Raises ``ValueError`` if a layer has no tables (the run did not build it).
     """
-    exported: dict[str, dict[str, dict[str, object]]] = {}
+    exported: dict[str, dict[str, ParquetFile]] = {}
     present = set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
     for layer in LAYERS:
         tables = [table.name for table in contract.layer(layer).published if (layer, table.name) in present]
@@ -42,9 +51,7 @@ def export_parquet(*, con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str
             rows = con.execute(
                 f"copy {quoted} to $path (format parquet, write_bloom_filter false)", {"path": str(target)}
             ).fetchall()[0][0]
-            exported[layer][table] = {
-                "path": target.relative_to(out_dir).as_posix(),
-                "rows": int(rows),
-                "bytes": target.stat().st_size,
-            }
+            exported[layer][table] = ParquetFile(
+                path=target.relative_to(out_dir).as_posix(), rows=int(rows), bytes=target.stat().st_size
+            )
     return exported
