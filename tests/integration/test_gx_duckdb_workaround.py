@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import great_expectations as gx
@@ -57,33 +58,40 @@ def test_column_reflection_still_needs_the_search_path(db: Path) -> None:
     engine.dispose()
 
 
-def test_expectations_run_on_duckdb_through_the_datasource(db: Path) -> None:
-    # Bare "users" resolves through the search_path the datasource sets (schema bronze).
-    context = gx.get_context(mode="ephemeral")
-    datasource = add_duckdb_datasource(context=context, name="d", db_path=db, schema="bronze")
-    batch = (
+def _bronze_datasource(db: Path) -> Any:
+    return add_duckdb_datasource(context=gx.get_context(mode="ephemeral"), name="d", db_path=db, schema="bronze")
+
+
+def _users(datasource: Any) -> Any:
+    """bronze.users, whole, as a batch (bare "users" resolves through the datasource's search_path)."""
+    return (
         datasource.add_table_asset(name="u", table_name="users")
         .add_batch_definition_whole_table(name="all")
         .get_batch()
     )
-    result = batch.validate(gx.expectations.ExpectColumnValuesToBeBetween(column="user_id", min_value=0, max_value=5))
-    assert result.result["unexpected_count"] == 1
-    assert result.result["partial_unexpected_list"] == [6]
+
+
+def _close(datasource: Any) -> None:
     datasource.get_execution_engine().close()
     datasource.get_engine().dispose()
 
 
+def test_expectations_run_on_duckdb_through_the_datasource(db: Path) -> None:
+    # Bare "users" resolves through the search_path the datasource sets (schema bronze).
+    datasource = _bronze_datasource(db)
+    batch = _users(datasource)
+    result = batch.validate(gx.expectations.ExpectColumnValuesToBeBetween(column="user_id", min_value=0, max_value=5))
+    assert result.result["unexpected_count"] == 1
+    assert result.result["partial_unexpected_list"] == [6]
+    _close(datasource)
+
+
 def test_sql_expectation_runs_its_query_once_and_counts_every_row(db: Path) -> None:
-    context = gx.get_context(mode="ephemeral")
-    datasource = add_duckdb_datasource(context=context, name="d", db_path=db, schema="bronze")
+    datasource = _bronze_datasource(db)
     sent: list[str] = []
     engine = datasource.get_execution_engine().engine
     sa.event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_: sent.append(statement))
-    batch = (
-        datasource.add_table_asset(name="u", table_name="users")
-        .add_batch_definition_whole_table(name="all")
-        .get_batch()
-    )
+    batch = _users(datasource)
     query = "select user_id from {batch} where user_id >= 2"
     result = batch.validate(
         gx.expectations.UnexpectedRowsExpectation(unexpected_rows_query=query), result_format="COMPLETE"
@@ -94,8 +102,7 @@ def test_sql_expectation_runs_its_query_once_and_counts_every_row(db: Path) -> N
     assert sorted(r["user_id"] for r in result.result["details"]["unexpected_rows"]) == [2, 3, 4, 5, 6]
     scans = [s for s in sent if "where user_id >= 2" in s]
     assert len(scans) == 1 and not scans[0].lstrip().upper().startswith("SELECT COUNT")
-    datasource.get_execution_engine().close()
-    datasource.get_engine().dispose()
+    _close(datasource)
 
 
 def test_a_step_can_read_while_great_expectations_validates(db: Path) -> None:
@@ -103,16 +110,10 @@ def test_a_step_can_read_while_great_expectations_validates(db: Path) -> None:
     from traveltide.runtime.database import connect
 
     step = connect(path=db)  # e.g. the background Parquet export, still open
-    context = gx.get_context(mode="ephemeral")
-    datasource = add_duckdb_datasource(context=context, name="d", db_path=db, schema="bronze")
-    batch = (
-        datasource.add_table_asset(name="u", table_name="users")
-        .add_batch_definition_whole_table(name="all")
-        .get_batch()
-    )
+    datasource = _bronze_datasource(db)
+    batch = _users(datasource)
     result = batch.validate(gx.expectations.ExpectTableRowCountToEqual(value=7))
     assert result.success
     assert step.execute("select count(*) from bronze.users").fetchall() == [(7,)]
     step.close()
-    datasource.get_execution_engine().close()
-    datasource.get_engine().dispose()
+    _close(datasource)

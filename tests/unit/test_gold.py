@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from helpers.bronze_builder import create_bronze, insert_rows
+from helpers.contract_checks import assert_built_like_the_contract
 from helpers.data import SILVER_SUBSET
 from traveltide.build import BuildError, build_layer
 from traveltide.contract import gold
@@ -300,25 +301,7 @@ def test_user_features_by_hand(con):
 def test_gold_tables_match_the_contract(con):
     build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3})
     assert gold.FEATURE_COLUMNS[:6] == gold.SPEC_FEATURES
-    for table in gold.LAYER.sql_tables:
-        columns = _rows(
-            con,
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = 'gold' and table_name = ? order by ordinal_position",
-            [table.name],
-        )
-        assert columns == [(c.name, c.type) for c in table.columns], table.name
-        for c in table.columns:
-            if not c.nullable:
-                assert _rows(con, f"select count(*) from {table.qualified_name} where {c.name} is null") == [(0,)]
-        for fk in table.foreign_keys:
-            (col,), (ref,) = fk.columns, fk.ref_columns
-            orphans = _rows(
-                con,
-                f"select count(*) from {table.qualified_name} where {col} is not null "
-                f"and {col} not in (select {ref} from {table.references(fk)})",
-            )
-            assert orphans == [(0,)], (table.name, col)
+    assert_built_like_the_contract(con=con, tables=gold.LAYER.sql_tables)
 
 
 def test_gold_needs_silver():

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from helpers.bronze_builder import create_bronze, insert_rows
+from helpers.contract_checks import assert_built_like_the_contract
 from helpers.data import COHORT_EXTRACT, SILVER_SUBSET
 from traveltide.build import BuildError, build_layer
 from traveltide.contract import silver
@@ -265,19 +266,7 @@ def test_hotel_brand_city_and_clean_nights(con, built):
 
 
 def test_silver_tables_match_the_contract(con, built):
-    for table in silver.LAYER.published:
-        columns = _one(
-            con,
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = 'silver' and table_name = ? order by ordinal_position",
-            [table.name],
-        )
-        assert columns == [(c.name, c.type) for c in table.columns], table.name
-        for c in table.columns:
-            if not c.nullable:
-                assert _one(con, f"select count(*) from {table.qualified_name} where {c.name} is null") == [(0,)]
-        key = ", ".join(table.primary_key)
-        assert _one(con, f"select count(*) - count(distinct ({key})) from {table.qualified_name}") == [(0,)], table.name
+    assert_built_like_the_contract(con=con, tables=silver.LAYER.published)
 
 
 def test_missing_bronze_table_names_the_table(con):
