@@ -6,17 +6,16 @@ Built from the manifest, so the UI, the report and ``manifest.json`` say the sam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 __all__ = ["Artifact", "run_artifacts"]
 
 
 @dataclass(frozen=True)
 class Artifact:
-    """One artifact: a table (a list of rows) or a Markdown text, under a stable key."""
+    """One artifact under a stable key: a table (a list of rows) or a Markdown text (a string)."""
 
     key: str
-    kind: Literal["table", "markdown"]
     content: list[dict[str, Any]] | str
     description: str
 
@@ -31,7 +30,6 @@ def run_artifacts(*, manifest: dict[str, Any]) -> list[Artifact]:
     return [
         Artifact(
             key="traveltide-segments",
-            kind="table",
             content=[
                 {"segment": s["segment_name"], "perk": s["perk"], "users": s["users"], "share": s["share"]}
                 for s in seg["segments"]
@@ -40,7 +38,6 @@ def run_artifacts(*, manifest: dict[str, Any]) -> list[Artifact]:
         ),
         Artifact(
             key="traveltide-row-counts",
-            kind="table",
             content=[
                 {"layer": layer, "table": table, "rows": rows}
                 for layer, tables in manifest["row_counts"].items()
@@ -50,7 +47,6 @@ def run_artifacts(*, manifest: dict[str, Any]) -> list[Artifact]:
         ),
         Artifact(
             key="traveltide-data-quality",
-            kind="markdown",
             content="## Data quality\n\n" + "\n".join(lines) + f"\n\nData Docs: `{docs}`\n",
             description="Validation summary of this run.",
         ),
