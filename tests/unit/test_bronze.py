@@ -137,6 +137,12 @@ def test_boolean_formats(tmp_path, con, text, expected):
         ("2023-02-10 13:32:21.03", datetime(2023, 2, 10, 13, 32, 21, 30000)),
         ('"2023-02-10 07:00:00"', datetime(2023, 2, 10, 7)),
         ('"2023-02-10 13:32:21.030000"', datetime(2023, 2, 10, 13, 32, 21, 30000)),
+        # A UTC offset is converted to UTC (the source stores UTC without a zone), never stripped.
+        ("2023-02-10 09:00:00+02", datetime(2023, 2, 10, 7)),
+        ("2023-02-10 02:00:00-05:00", datetime(2023, 2, 10, 7)),
+        ("2023-02-10T07:00:00Z", datetime(2023, 2, 10, 7)),
+        ("2023-02-10 07:00:00+00", datetime(2023, 2, 10, 7)),
+        ("2023-02-11 00:30:00+05:30", datetime(2023, 2, 10, 19)),
     ],
 )
 def test_timestamp_formats(tmp_path, con, text, expected):
@@ -380,6 +386,30 @@ def test_read_header_of_plain_and_gzip(tmp_path):
     gz.write_bytes(gzip.compress(plain.read_bytes()))
     assert read_header(path=plain) == ["a", "b c", "d"]
     assert read_header(path=gz) == ["a", "b c", "d"]
+
+
+def test_blank_false_dialect_reads_as_its_true_false_twin(con):
+    """The same real cohort rows exported with booleans as '1'/'' and as true/false load alike."""
+    loaded = {}
+    for folder in (COHORT_EXTRACT, COHORT_EXTRACT_BLANK_FALSE):
+        files = {t: folder / f"{t}.csv" for t in ("users", "flights", "hotels")}
+        files["sessions"] = NOTEBOOK_SESSIONS
+        report = load_bronze(con=con, files=files)
+        loaded[folder.name] = (
+            dict(con.execute("select user_id, (married, has_children) from bronze.users").fetchall()),
+            dict(con.execute("select trip_id, return_flight_booked from bronze.flights").fetchall()),
+            report.warnings,
+        )
+    users, flights, _ = loaded["cohort_extract"]
+    blank_users, blank_flights, warnings = loaded["cohort_extract_blank_false"]
+    shared_users = users.keys() & blank_users.keys()
+    assert len(shared_users) == 400
+    assert {u: blank_users[u] for u in shared_users} == {u: users[u] for u in shared_users}
+    assert any(v == (False, False) for v in blank_users.values())  # '' read as false, not NULL
+    shared_trips = flights.keys() & blank_flights.keys()
+    assert len(shared_trips) == 405
+    assert {t: blank_flights[t] for t in shared_trips} == {t: flights[t] for t in shared_trips}
+    assert any("booleans are written as '1' and empty" in w for w in warnings)
 
 
 def test_real_reference_exports_load_without_rejects(con):

@@ -3,6 +3,10 @@
 The header is read here, not by DuckDB, so columns are matched by name (any order, extra
 columns ignored with a warning) and a missing, renamed or repeated column, an empty, header-only,
 non-UTF-8 or corrupt file is reported with its file and the fix.
+
+The first lines also tell the export's boolean dialect. Some exports write true as ``1`` and
+false as an empty field (the course's cohort extracts); the source has no NULL in any boolean
+column, so in a file whose booleans are only ``1`` and empty, an empty boolean is false.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ __all__ = ["BronzeError", "ColumnPlan", "is_gzip", "plan_columns", "read_header"
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _MAX_HEADER_BYTES = 1 << 20
+# Data lines read to tell the boolean dialect.
+_DIALECT_SAMPLE_LINES = 2000
+_FALSE_TOKENS = frozenset({"0", "f", "false", "n", "no"})
 _OTHER_DELIMITERS = {";": "';'", "\t": "tab", "|": "'|'"}
 
 
@@ -30,11 +37,14 @@ class BronzeError(TravelTideError, ValueError):
 
 @dataclass(frozen=True)
 class ColumnPlan:
+    """How one export is read: its columns in file order with their read types, and its dialect."""
+
     table: Table
     path: Path
     compression: str
     columns: dict[str, str]
     warnings: tuple[str, ...]
+    blank_is_false: bool = False
 
 
 def is_gzip(path: Path) -> bool:
@@ -103,7 +113,7 @@ def plan_columns(*, table: Table, path: Path) -> ColumnPlan:
             f"{path}: the {table.name} export lacks column(s) {', '.join(hints)}; "
             f"fix the header or re-export with all columns: {', '.join(expected)}"
         )
-    warnings = (
+    warnings: tuple[str, ...] = (
         (f"{path}: extra column(s) {extras} are not part of the {table.name} contract and were ignored",)
         if extras
         else ()
@@ -112,4 +122,30 @@ def plan_columns(*, table: Table, path: Path) -> ColumnPlan:
         (n if n in expected else f"_extra_{i}"): (table.column(n).type if n in expected else "VARCHAR")
         for i, n in enumerate(names)
     }
-    return ColumnPlan(table, path, "gzip" if is_gzip(path) else "none", columns, warnings)
+    booleans = [i for i, n in enumerate(names) if n in expected and table.column(n).type == "BOOLEAN"]
+    blank_is_false = _blank_means_false(path=path, positions=booleans)
+    if blank_is_false:
+        warnings += (
+            f"{path}: booleans are written as '1' and empty (no false value in the first lines); "
+            "an empty boolean was read as false",
+        )
+    return ColumnPlan(table, path, "gzip" if is_gzip(path) else "none", columns, warnings, blank_is_false)
+
+
+def _blank_means_false(*, path: Path, positions: list[int]) -> bool:
+    """True when the boolean columns of the first data lines hold only '1' and empty fields."""
+    if not positions:
+        return False
+    seen: set[str] = set()
+    with (
+        gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
+        if is_gzip(path)
+        else path.open(encoding="utf-8", errors="replace", newline="") as f
+    ):
+        reader = csv.reader(f)
+        next(reader, None)
+        for n, row in enumerate(reader):
+            if n >= _DIALECT_SAMPLE_LINES:
+                break
+            seen.update(row[i].strip().lower() for i in positions if i < len(row))
+    return "1" in seen and "" in seen and not (seen & _FALSE_TOKENS)
