@@ -66,7 +66,7 @@ class BaselineResult:
 def read_tables(*, folder: Path) -> dict[str, pd.DataFrame]:
     """Read users/sessions/flights/hotels.csv whole, as a notebook does (dates parsed, flags as text)."""
     tables = {}
-    for table in bronze.LAYER.tables:
+    for table in bronze.LAYER.published:
         dates = [c.name for c in table.columns if c.type in {"DATE", "TIMESTAMP"}]
         text = {c.name: "str" for c in table.columns if c.type in {"BOOLEAN", "VARCHAR"}}
         tables[table.name] = pd.read_csv(
@@ -83,7 +83,7 @@ def _flags(column: pd.Series) -> pd.Series:
 def clean_tables(*, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Drop duplicates and rows without a key, type the flags, keep sessions of known users."""
     clean = {}
-    for table in bronze.LAYER.tables:
+    for table in bronze.LAYER.published:
         df = tables[table.name].drop_duplicates()
         key = list(table.primary_key)
         df = df.dropna(subset=key).drop_duplicates(subset=key).copy()

@@ -102,7 +102,7 @@ def ensure_data(*, bench: Bench, users: int) -> tuple[Path, Measurement | None]:
     seed = bench.args.seed
     # Keyed by the generator's code too: a changed generator regenerates the data.
     folder = DATA / f"{users}-{seed}-{generator_fingerprint()}"
-    files = [folder / f"{t.name}.csv" for t in bronze.LAYER.tables]
+    files = [folder / f"{t.name}.csv" for t in bronze.LAYER.published]
     if all(f.is_file() for f in files):
         return folder, None
     part = folder.with_name(folder.name + ".part")
@@ -484,7 +484,7 @@ def _run(*, bench: Bench, scales: list[float], argv: Sequence[str] | None, stamp
         "users": args.users,
         "seed": args.seed,
         "repeat": args.repeat,
-        "input_bytes": sum((folder / f"{t.name}.csv").stat().st_size for t in bronze.LAYER.tables),
+        "input_bytes": sum((folder / f"{t.name}.csv").stat().st_size for t in bronze.LAYER.published),
         "machine": {
             "cpus": os.cpu_count(),
             "memory_gib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB,

@@ -49,9 +49,9 @@ def run_core(*, db: Path, folder: Path, start_date: date, min_sessions: int, k: 
             results[name] = fn(con)
         steps[name] = {"seconds": round(time.perf_counter() - t0, 3), "peak_rss_bytes": _peak_rss_bytes()}
 
-    files = {t.name: folder / f"{t.name}.csv" for t in bronze.LAYER.tables}
+    files = {t.name: folder / f"{t.name}.csv" for t in bronze.LAYER.published}
     step("bronze", lambda con: load_bronze(con=con, files=files))
-    step("silver", lambda con: build_layer(con=con, layer="silver"))
+    step("silver", lambda con: build_layer(con=con, layer="silver", params={"conflict_tolerance": 0.01}))
     step(
         "gold",
         lambda con: build_layer(con=con, layer="gold", params={"start_date": start_date, "min_sessions": min_sessions}),

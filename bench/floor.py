@@ -29,7 +29,7 @@ def load_floor(*, con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, dic
     """CREATE TABLE <table> AS read_csv(...) for each bronze table; rows and seconds per table."""
     out = {}
     con.execute("set preserve_insertion_order = false")  # as load_bronze loads (traveltide/bronze/)
-    for table in bronze.LAYER.tables:
+    for table in bronze.LAYER.published:
         t0 = time.perf_counter()
         params = {"path": str(folder / f"{table.name}.csv"), "columns": {c.name: c.type for c in table.columns}}
         con.sql(_SQL, params=params).create(table.name)

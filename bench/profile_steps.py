@@ -72,14 +72,18 @@ def _run_step(name: str, *, source: Path, db: Path, docs: Path, expectations: Pa
         from traveltide.bronze import load_bronze
         from traveltide.contract import bronze
 
-        files = {t.name: source / f"{t.name}.csv" for t in bronze.LAYER.tables}
+        files = {t.name: source / f"{t.name}.csv" for t in bronze.LAYER.published}
         with duckdb.connect(str(db)) as con:
             return load_bronze(con=con, files=files).rows
     if name in {"silver", "gold", "mart"}:
         from traveltide.build import build_layer
 
         with duckdb.connect(str(db)) as con:
-            return build_layer(con=con, layer=name, params={"start_date": date(2023, 1, 4), "min_sessions": 7})
+            return build_layer(
+                con=con,
+                layer=name,
+                params={"start_date": date(2023, 1, 4), "min_sessions": 7, "conflict_tolerance": 0.01},
+            )
     if name == "segment":
         from traveltide.segmentation import segment_users
 
@@ -102,7 +106,7 @@ def _explain(db: Path) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
         for table in (*silver.LAYER.sql_tables, *gold.LAYER.sql_tables):
             sql = read_sql(layer=table.layer, name=table.name)
-            params = {"start_date": date(2023, 1, 4), "min_sessions": 7}
+            params = {"start_date": date(2023, 1, 4), "min_sessions": 7, "conflict_tolerance": 0.01}
             used = {k: v for k, v in params.items() if f"${k}" in sql}
             t0 = time.perf_counter()
             plan = con.execute(f"explain analyze {sql}", used).fetchall()

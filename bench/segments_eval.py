@@ -89,7 +89,7 @@ def _gold(cache: Path, users: int, seed: int) -> Path:
     files = write_sample(out=cache / f"bronze-{users}-{seed}", users=users, seed=seed)
     con = duckdb.connect(str(db))
     load_bronze(con=con, files=files)
-    build_layer(con=con, layer="silver")
+    build_layer(con=con, layer="silver", params={"conflict_tolerance": 0.01})
     build_layer(con=con, layer="gold", params={"start_date": datetime.date(2023, 1, 4), "min_sessions": 7})
     con.close()
     return db

@@ -56,7 +56,7 @@ def traveltide_mart(settings: Settings | None = None) -> dict[str, Any]:
         fetched = run.time("fetch", fetch, settings=settings)
         loaded = run.time("bronze", bronze, paths=paths, fetched=fetched)
         run.check("bronze", validate.submit(paths=paths, layer="bronze"))
-        cleaned = run.time("silver", silver, paths=paths)
+        cleaned = run.time("silver", silver, settings=settings, paths=paths)
         run.gate("bronze")
         run.check("silver", validate.submit(paths=paths, layer="silver"))
         cohort = run.time("gold", gold, settings=settings, paths=paths)

@@ -23,7 +23,7 @@ from traveltide.contract import Table
 from traveltide.errors import TravelTideError
 from traveltide.sql import macro_statements, read_sql, sql_path
 
-__all__ = ["BuildError", "build_layer", "build_tables", "check_contract"]
+__all__ = ["BuildError", "build_layer", "build_tables", "check_contract", "create_table"]
 
 # The layer a layer's SQL reads, checked before it is built, so a missing step is named. (The
 # mart's SQL names the tables it reads; a missing one fails with its file named.)
@@ -110,13 +110,13 @@ def build_tables(
 
 
 def _inputs(*, layer: contract.Layer, first: Table) -> tuple[Table, ...]:
-    """The published tables of the layer ``layer`` reads, when its build starts from the beginning.
+    """The tables of the layer ``layer`` reads, when its build starts from the beginning.
 
     A Python model (gold's segmentation) reads its own inputs and names any that is missing.
     """
     if first is not layer.tables[0] or layer.name not in _READS:
         return ()
-    return contract.layer(_READS[layer.name]).published
+    return contract.layer(_READS[layer.name]).tables
 
 
 def _source(table: Table) -> str:
@@ -144,9 +144,14 @@ def _from_sql(*, con: duckdb.DuckDBPyConnection, table: Table, params: Mapping[s
         ) from exc
 
 
-def _from_frame(*, con: duckdb.DuckDBPyConnection, table: Table, frame: pa.Table) -> None:
+def create_table(*, con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Create ``table`` empty, typed and keyed by its contract (identifiers from the contract only)."""
     columns = [f'"{c.name}" {c.type}{"" if c.nullable else " NOT NULL"}' for c in table.columns]
     if table.primary_key:
         columns.append("PRIMARY KEY (" + ", ".join(f'"{c}"' for c in table.primary_key) + ")")
     con.execute(f"create or replace table {table.qualified_name} ({', '.join(columns)})").fetchall()
+
+
+def _from_frame(*, con: duckdb.DuckDBPyConnection, table: Table, frame: pa.Table) -> None:
+    create_table(con=con, table=table)
     con.from_arrow(frame.select(list(table.column_names))).insert_into(table.qualified_name)

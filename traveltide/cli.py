@@ -27,6 +27,12 @@ def _settings_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--k", help="number of segments, or 'auto' to choose it by silhouette (default 4)")
     p.add_argument("--seed", type=int, help="seed of the segmentation (default 42)")
     p.add_argument(
+        "--conflict-tolerance",
+        dest="conflict_tolerance",
+        type=float,
+        help="largest share of an export's rows that may conflict (same key, other values) before the run stops (default 0.01)",
+    )
+    p.add_argument(
         "--sample-users", dest="sample_users", type=int, help="users in the built-in sample (default 100000)"
     )
 
@@ -68,6 +74,7 @@ def _load(args: argparse.Namespace) -> Settings:
         k=args.k,
         seed=args.seed,
         sample_users=args.sample_users,
+        conflict_tolerance=args.conflict_tolerance,
     )
 
 

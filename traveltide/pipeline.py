@@ -183,8 +183,11 @@ def step_validate(*, paths: RunPaths, layer: LayerName) -> LayerValidation:
 
     result = validate_layer(db_path=paths.db, layer=layer, docs_dir=paths.docs, run_id=paths.run_id, build_docs=False)
     print(result.format())
-    # The docs are published with the run, also when it fails: point at where readers find them.
-    result.raise_for_critical(docs=paths.exports / "data_docs" / "index.html")
+    if result.critical_failures:
+        with _connect(paths) as con:
+            files = dict(con.execute("select table_name, file from bronze.sources").fetchall())
+        # The docs are published with the run, also when it fails: point at where readers find them.
+        result.raise_for_critical(docs=paths.exports / "data_docs" / "index.html", files=files)
     return result
 
 
@@ -209,12 +212,12 @@ def read_silver_accounts(*, con: duckdb.DuckDBPyConnection) -> dict[str, SilverT
     }
 
 
-def step_silver(*, paths: RunPaths) -> Cleaned:
+def step_silver(*, settings: Settings, paths: RunPaths) -> Cleaned:
     """Clean, deduplicate and derive the silver tables."""
     from traveltide.build import build_layer
 
     with _connect(paths) as con:
-        build_layer(con=con, layer="silver")
+        build_layer(con=con, layer="silver", params={"conflict_tolerance": settings.conflict_tolerance})
         return Cleaned(tables=read_silver_accounts(con=con))
 
 

@@ -26,7 +26,7 @@ from traveltide.errors import TravelTideError
 
 __all__ = ["BRONZE_TABLES", "Settings", "SettingsError", "load_settings"]
 
-BRONZE_TABLES: tuple[str, ...] = tuple(t.name for t in bronze.LAYER.tables)
+BRONZE_TABLES: tuple[str, ...] = tuple(t.name for t in bronze.LAYER.published)
 
 _BUCKET = "https://lakehouse-masteryproject-2025.s3.eu-north-1.amazonaws.com/bronze"
 DEFAULT_URLS: dict[str, str] = {
@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     start_date: date = date(2023, 1, 4)
     # Cohort: users with at least this many sessions in the window.
     min_sessions: int = Field(default=7, ge=1)
+    # Largest share of a source table's rows that may be conflicting versions of a key (same key,
+    # other values) before the run stops. Identical repeated rows are always dropped and reported.
+    conflict_tolerance: float = Field(default=0.01, ge=0, le=1)
     # Number of segments; None chooses it automatically within [k_min, k_max].
     k: int | None = Field(default=4, ge=2)
     # Range searched when k is chosen automatically.

@@ -162,7 +162,7 @@ def test_a_step_failing_beside_running_checks_reports_the_checks_first(
     if bronze_fails:
         _break_negative_clicks(src)
 
-    def broken_silver(*, paths):
+    def broken_silver(**_):
         raise RuntimeError("silver step broke")
 
     monkeypatch.setattr(traveltide_flow.silver, "fn", broken_silver)
@@ -237,8 +237,10 @@ def test_dirty_sample_in_awkward_paths_runs_end_to_end(harness, tmp_path) -> Non
     for table in TABLES:
         injected = faults["tables"][table]
         assert manifest["bronze"]["rejected"][table] == len(injected["unparsable_rows"]), table
-        dropped = manifest["silver"][table]["set_aside"]["duplicate key"]
-        assert dropped == len(injected["duplicate_rows"]), table
+        # The generator repeats rows identically: dropped, none is a conflict.
+        set_aside = manifest["silver"][table]["set_aside"]
+        assert set_aside["repeated row"] == len(injected["duplicate_rows"]), table
+        assert set_aside["conflicting row"] == 0, table
     # Orphan trip ids (sessions whose trip has no flights or hotels row) are reported, not fatal.
     orphans = [
         o

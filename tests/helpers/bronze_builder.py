@@ -12,17 +12,25 @@ from typing import Any
 
 import duckdb
 
+from traveltide.build import create_table
 from traveltide.contract import bronze
 
 __all__ = ["create_bronze", "insert_one_user", "insert_rows"]
 
 
 def create_bronze(*, con: duckdb.DuckDBPyConnection) -> None:
-    """Create schema bronze and its four empty tables from the contract (identifiers only)."""
+    """Create schema bronze from the contract: its four empty tables (no constraints, so any row
+    goes in), the load's empty rejects, and sources naming each table's rows as written here."""
     con.execute("create schema if not exists bronze")
-    for table in bronze.LAYER.tables:
+    for table in bronze.LAYER.published:
         columns = ", ".join(f"{c.name} {c.type}" for c in table.columns)
         con.execute(f"create or replace table {table.qualified_name} ({columns})")
+    for record in (bronze.SOURCES, bronze.REJECTS):
+        create_table(con=con, table=record)
+    con.executemany(
+        f"insert into {bronze.SOURCES.qualified_name} values (?, ?)",
+        [[t.name, f"{t.name} rows written by the test"] for t in bronze.LAYER.published],
+    )
 
 
 def insert_rows(*, con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, Any]]) -> None:

@@ -16,7 +16,8 @@ from traveltide.sources import SourceError, fetch_sources
 from traveltide.sources.download import DownloadError
 
 CONTENT = {
-    t.name: (",".join(t.column_names) + "\n" + ",".join("1" for _ in t.columns) + "\n").encode() for t in LAYER.tables
+    t.name: (",".join(t.column_names) + "\n" + ",".join("1" for _ in t.columns) + "\n").encode()
+    for t in LAYER.published
 }
 
 

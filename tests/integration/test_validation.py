@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from helpers.bronze_builder import create_bronze
 from helpers.warehouse import make_warehouse
 from traveltide import contract
 from traveltide.build import build_layer
@@ -30,10 +31,7 @@ HEX = "0123456789abcdef0123456789abcdef"
 
 
 def _create_bronze(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema bronze")
-    for table in bronze.LAYER.tables:
-        cols = ", ".join(f"{c.name} {c.type}" for c in table.columns)
-        con.execute(f"create table {table.qualified_name} ({cols})")
+    create_bronze(con=con)
     # Three users, two sessions each: user 1 books trip 1 (flight + hotel), cancels it later.
     con.execute(
         "insert into bronze.users values "
@@ -99,7 +97,7 @@ def test_clean_bronze_passes_and_docs_name_each_suite(bronze_db: Path, tmp_path:
 def test_layers_validated_without_docs_get_them_in_one_build(bronze_db: Path, tmp_path: Path) -> None:
     """The flow stores each layer's results and renders every layer's pages once, at the end."""
     con = connect(path=bronze_db)
-    build_layer(con=con, layer="silver")
+    build_layer(con=con, layer="silver", params={"conflict_tolerance": 0.01})
     con.close()
     docs = tmp_path / "data_docs"
     results = [
@@ -110,7 +108,7 @@ def test_layers_validated_without_docs_get_them_in_one_build(bronze_db: Path, tm
     assert build_data_docs(docs_dir=docs) == docs.resolve() / "index.html"
     index = (docs / "index.html").read_text(encoding="utf-8")
     suites = [name for result in results for name in result.suites]
-    assert len(suites) == 9
+    assert len(suites) == 11
     for name in suites:
         assert name in index
         layer, table = name.split(".")
@@ -119,11 +117,11 @@ def test_layers_validated_without_docs_get_them_in_one_build(bronze_db: Path, tm
     assert "cdn" not in index.lower()  # readable offline, as every build
 
 
-def test_null_key_and_many_duplicates_fail_critical_with_sample(bronze_db: Path, tmp_path: Path) -> None:
+def test_null_key_and_wrong_type_fail_critical_with_sample(bronze_db: Path, tmp_path: Path) -> None:
     docs = tmp_path / "data_docs"
     validate_layer(db_path=bronze_db, layer="bronze", docs_dir=docs, run_id="run-1")
     pages_before = len(list((docs / "validations").rglob("*.html")))
-    # A NULL user id, and one flight trip duplicated (1 of 2 rows: 50 % >> 1 % tolerance).
+    # A NULL user id, a column of the wrong type, and a flight repeated identically (harmless).
     _alter(
         bronze_db,
         "insert into bronze.users values (null, '1999-09-09', 'F', false, false, 'usa', 'reno', 'RNO', 39.5, -119.8, '2022-05-01')",
@@ -134,11 +132,6 @@ def test_null_key_and_many_duplicates_fail_critical_with_sample(bronze_db: Path,
     failed = {(o.suite, o.expectation, o.column) for o in result.critical_failures}
     assert failed == {
         ("bronze.users", "expect_column_values_to_not_be_null", "user_id"),
-        (
-            "bronze.flights",
-            "unexpected_rows_expectation (more than 1 % of rows repeat a trip_id (rows: rows, repeated_rows))",
-            None,
-        ),
         # the contract's column types
         (
             "bronze.users",
@@ -149,12 +142,10 @@ def test_null_key_and_many_duplicates_fail_critical_with_sample(bronze_db: Path,
     }
     types = next(o for o in result.critical_failures if o.suite == "bronze.users" and o.column is None)
     assert types.sample == (("married", "BOOLEAN", "VARCHAR"),)
-    dup = next(o for o in result.critical_failures if o.suite == "bronze.flights")
-    assert dup.sample == ((2, 1),)  # the one flight row, twice: 2 rows, 1 repeats a trip_id
     with pytest.raises(
         ValidationFailed,
-        match=r"(?s)bronze validation failed: 3 critical.*stopped before publishing.*"
-        r"bronze\.flights: unexpected_rows_expectation \(more than 1 % of rows repeat a trip_id",
+        match=r"(?s)bronze validation failed: 2 critical.*stopped before publishing.*"
+        r"bronze\.users\.user_id: expect_column_values_to_not_be_null",
     ):
         result.raise_for_critical()
     assert "bronze.users.user_id: expect_column_values_to_not_be_null" in result.format()
@@ -178,8 +169,8 @@ def test_warning_oddities_are_reported_not_critical(bronze_db: Path, tmp_path: P
     result.raise_for_critical()
 
 
-def test_repeated_ids_and_unknown_users_are_reported_by_silver(bronze_db: Path, tmp_path: Path) -> None:
-    """Bronze stops a source with many repeats; silver names each repeated id and unknown user it set aside."""
+def test_repeats_conflicts_and_unknown_users_are_reported_by_silver(bronze_db: Path, tmp_path: Path) -> None:
+    """Identical repeats are dropped and counted; conflicts are listed, critical beyond the tolerance."""
     _alter(
         bronze_db,
         f"insert into bronze.sessions select s.* from bronze.sessions s, range(2) where s.session_id = '2-{HEX}'",
@@ -187,26 +178,56 @@ def test_repeated_ids_and_unknown_users_are_reported_by_silver(bronze_db: Path, 
         "insert into bronze.hotels select * from bronze.hotels",
     )
     result = validate_layer(db_path=bronze_db, layer="bronze", docs_dir=tmp_path / "docs", run_id="r")
-    # 2 of 9 rows repeat an id (hashes counted): well over the 1 % the critical rule tolerates.
-    share = next(o for o in result.critical_failures if "1 % of rows repeat a session_id" in o.expectation)
-    assert share.sample == ((9, 2),)
-    con = connect(path=bronze_db)
-    build_layer(con=con, layer="silver")
-    con.close()
-    result = validate_layer(db_path=bronze_db, layer="silver", docs_dir=tmp_path / "docs", run_id="r")
+    assert result.critical_failures == ()  # repeats are silver's job, not a broken export
+
+    def silver(tolerance: float) -> LayerValidation:
+        with connect(path=bronze_db) as con:
+            build_layer(con=con, layer="silver", params={"conflict_tolerance": tolerance})
+        return validate_layer(db_path=bronze_db, layer="silver", docs_dir=tmp_path / "docs", run_id="r")
+
+    result = silver(0.01)
     assert result.critical_failures == ()
     warned = {(o.suite, o.expectation.split(" (", 1)[1].split(" (rows")[0]): o.sample for o in result.warnings}
     assert warned == {
-        ("silver.set_aside", "sessions rows set aside as repeats of a session_id"): ((f"2-{HEX}", 3),),
+        ("silver.set_aside", "rows repeated identically, dropped"): (("hotels", 1), ("sessions", 2)),
         ("silver.set_aside", "sessions set aside for an unknown user"): ((9, 1),),
-        ("silver.set_aside", "hotels rows set aside as repeats of a trip_id"): ((f"1-{HEX}", 2),),
     }
+    # One of the three copies of session 2 now differs: a conflict, 1 of 9 rows (11 % > 1 %).
+    _alter(
+        bronze_db,
+        f"update bronze.sessions set page_clicks = 99 where session_id = '2-{HEX}' and rowid = (select max(rowid) from bronze.sessions where session_id = '2-{HEX}')",
+    )
+    result = silver(0.01)
+    listed = next(o for o in result.warnings if o.suite == "silver.key_conflicts")
+    assert listed.sample == (("sessions", f"2-{HEX}", 3, 2, ["page_clicks"]),)
+    (stop,) = result.critical_failures
+    assert stop.suite == "silver.conflict_shares"
+    assert stop.sample == (("sessions", "sessions rows written by the test", 9, 1, round(1 / 9, 6), 0.01),)
+    with pytest.raises(ValidationFailed) as stopped:
+        result.raise_for_critical()
+    # The message's last line, which the command line prints last, is the reason (the file named
+    # in its example row) and what to do.
+    assert (
+        str(stopped.value)
+        .splitlines()[-1]
+        .startswith("silver.conflict_shares: unexpected_rows_expectation (more of an export's rows conflict")
+    )
+    assert "(e.g. ('sessions', 'sessions rows written by the test', 9, 1" in str(stopped.value).splitlines()[-1]
+    assert (
+        str(stopped.value)
+        .splitlines()[-1]
+        .endswith(
+            "or raise the conflict_tolerance setting (--conflict-tolerance, TRAVELTIDE_CONFLICT_TOLERANCE or "
+            "traveltide.toml) if the conflicts are expected"
+        )
+    )
+    assert silver(0.2).critical_failures == ()  # within a tolerance the operator set
 
 
 def test_silver_that_breaks_its_promises_fails_critical(bronze_db: Path, tmp_path: Path) -> None:
     """Silver's own checks: one row per key and every session's user known."""
     con = connect(path=bronze_db)  # the run's configuration, so validation can connect beside it
-    build_layer(con=con, layer="silver")
+    build_layer(con=con, layer="silver", params={"conflict_tolerance": 0.01})
     result = validate_layer(db_path=bronze_db, layer="silver", docs_dir=tmp_path / "docs", run_id="r1")
     assert result.critical_failures == ()
     # Replace the view by a table holding a repeated session and a session of an unknown user.
@@ -238,7 +259,7 @@ def test_silver_suites_do_not_repeat_the_bronze_checks_of_passed_through_columns
             if "column" in e["kwargs"]
         }
 
-    for table in bronze.LAYER.tables:
+    for table in bronze.LAYER.published:
         assert column_checks("silver", table.name).isdisjoint(column_checks("bronze", table.name)), table.name
 
 

@@ -13,7 +13,7 @@ from helpers.data import COHORT_EXTRACT, COHORT_EXTRACT_BLANK_FALSE, NOTEBOOK_SE
 from traveltide.bronze import BronzeError, load_bronze, read_header
 from traveltide.contract.bronze import LAYER
 
-HEADERS = {t.name: ",".join(t.column_names) for t in LAYER.tables}
+HEADERS = {t.name: ",".join(t.column_names) for t in LAYER.published}
 
 GOOD = {
     "users": [
@@ -68,7 +68,7 @@ def test_loads_every_table_with_contract_names_types_and_order(tmp_path, con):
     assert report.rows == {"users": 2, "sessions": 3, "flights": 1, "hotels": 2}
     assert report.rejected == {"users": 0, "sessions": 0, "flights": 0, "hotels": 0}
     assert report.warnings == ()
-    for table in LAYER.tables:
+    for table in LAYER.published:
         described = con.execute(
             "select column_name, data_type from information_schema.columns "
             "where table_schema = 'bronze' and table_name = ? order by ordinal_position",
@@ -217,7 +217,7 @@ def test_extra_column_is_a_warning_and_ignored(tmp_path, con):
     assert report.rows["hotels"] == 2
     assert any("extra column(s) ['loyalty_tier']" in w and "hotels.csv" in w for w in report.warnings)
     columns = [r[0] for r in con.execute("describe bronze.hotels").fetchall()]
-    assert columns == list(LAYER.tables[3].column_names)
+    assert columns == list(LAYER.published[3].column_names)
 
 
 def test_duplicate_header_column_is_an_error(tmp_path, con):

@@ -19,7 +19,9 @@ TABLES = [t for layer in contract.LAYERS for t in layer.tables]
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.qualified_name)
 def test_every_table_has_its_sql_by_name(table: contract.Table) -> None:
     sql = SQL / table.layer / f"{table.name}.sql"
-    if table.materialized == "python" or table.layer == "bronze":  # bronze is loaded by bronze/load.py
+    if table.layer == "bronze":  # loaded by bronze/load.py (read_export.sql; rejects.sql fills bronze.rejects)
+        return
+    if table.materialized == "python":
         assert not sql.is_file()
         return
     assert sql.read_text(encoding="utf-8").startswith("-- "), f"{sql} states its grain on its first line"

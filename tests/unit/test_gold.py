@@ -161,7 +161,7 @@ def con() -> duckdb.DuckDBPyConnection:
     insert_rows(con=connection, table="sessions", rows=SESSIONS)
     insert_rows(con=connection, table="flights", rows=FLIGHTS)
     insert_rows(con=connection, table="hotels", rows=HOTELS)
-    build_layer(con=connection, layer="silver")
+    build_layer(con=connection, layer="silver", params={"conflict_tolerance": 0.01})
     yield connection
     connection.close()
 
@@ -306,7 +306,7 @@ def test_gold_tables_match_the_contract(con):
 
 def test_gold_needs_silver():
     with duckdb.connect() as fresh:
-        with pytest.raises(BuildError, match=r"table silver\.users does not exist; build the silver layer first"):
+        with pytest.raises(BuildError, match=r"table silver\.\w+ does not exist; build the silver layer first"):
             build_layer(con=fresh, layer="gold", params={"start_date": START, "min_sessions": 7})
 
 
@@ -320,7 +320,7 @@ def test_real_sessions_against_pandas(start, min_sessions):
                 f"insert into bronze.{table} by name select * from read_parquet(?)",
                 [str(SILVER_SUBSET / f"{table}.parquet")],
             )
-        build_layer(con=con, layer="silver")
+        build_layer(con=con, layer="silver", params={"conflict_tolerance": 0.01})
         counts = build_layer(con=con, layer="gold", params={"start_date": start, "min_sessions": min_sessions})
         features = con.execute(
             "select sum(total_sessions), sum(total_base_fare), sum(total_checked_bags), sum(total_nights), "
@@ -353,6 +353,49 @@ def test_real_sessions_against_pandas(start, min_sessions):
     assert features[2] == booked_flights.checked_bags.sum()
     assert features[3] == booked_hotels.nights.sum()
     assert features[4] == pytest.approx(discount_rate.sum())
-    assert features[5] == booked.trip_id.nunique()
+    # A trip with neither a flight nor a hotel row (this subset lost many) is no kept trip.
+    assert (
+        features[5]
+        == booked[booked.trip_id.isin(flights.trip_id) | booked.trip_id.isin(hotels.trip_id)].trip_id.nunique()
+    )
     assert features[6] == len(booked_hotels)
     assert len(cohort) >= 20  # the comparison covers a real cohort, not an empty one
+
+
+def test_session_lifecycle_and_trips_without_flight_or_hotel():
+    """A cancellation counts once per trip and only when it cancels a booking; a trip with neither
+    a flight nor a hotel stays in gold.trips but out of the trip features."""
+    sessions = [
+        _session("d1", 4, D(2023, 2, 1), "booking", "T5", flight_booked=True),
+        _session("d2", 4, D(2023, 2, 2), "cancellation", "T5"),
+        _session("d3", 4, D(2023, 2, 3), "cancellation", "T5"),  # a second cancellation of T5
+        _session("d4", 4, D(2023, 2, 4), "cancellation", "T6"),  # T6 was never booked
+        _session("d5", 4, D(2023, 2, 5), "booking", "T7", hotel_booked=True),  # T7 has no rows
+    ]
+    with duckdb.connect() as con:
+        create_bronze(con=con)
+        insert_rows(con=con, table="users", rows=[{"user_id": 4}])
+        insert_rows(con=con, table="sessions", rows=sessions)
+        insert_rows(
+            con=con,
+            table="flights",
+            rows=[
+                {"trip_id": "T5", "checked_bags": 4, "base_fare_usd": 400.0},
+                {"trip_id": "T6", "checked_bags": 6, "base_fare_usd": 600.0},
+            ],
+        )
+        build_layer(con=con, layer="silver", params={"conflict_tolerance": 0.01})
+        build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3})
+        trips = _rows(con, "select trip_id, booked, cancelled, has_flight, has_hotel from gold.trips order by trip_id")
+        features = _rows(
+            con,
+            "select total_sessions, cancellation_rate, booked_trips, cancelled_trips, total_checked_bags, "
+            "total_base_fare from gold.user_features",
+        )
+    assert trips == [
+        ("T5", True, True, True, False),
+        ("T6", False, False, True, False),  # a cancellation without a booking cancels nothing
+        ("T7", True, False, False, False),  # no flight, no hotel
+    ]
+    # 5 sessions; one cancellation counts (d2: T5's first); T5 cancelled, T6 never booked, T7 empty
+    assert features == [(5, 1 / 5, 0, 1, 0, 0.0)]

@@ -45,12 +45,12 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def raw(sample_dir: Path) -> dict[str, list[dict[str, str]]]:
-    return {t.name: _rows(sample_dir / f"{t.name}.csv") for t in LAYER.tables}
+    return {t.name: _rows(sample_dir / f"{t.name}.csv") for t in LAYER.published}
 
 
 def _load(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     """The four CSVs as typed tables, with the bronze contract's types and strict parsing."""
-    for t in LAYER.tables:
+    for t in LAYER.published:
         rel = con.read_csv(
             str(folder / f"{t.name}.csv"),
             header=True,
@@ -81,14 +81,14 @@ def _ts(s: str) -> datetime:
 
 
 def test_writes_the_four_files_with_contract_headers(sample_dir: Path) -> None:
-    for t in LAYER.tables:
+    for t in LAYER.published:
         header = (sample_dir / f"{t.name}.csv").read_text().splitlines()[0]
         assert header == ",".join(t.column_names)
     assert not (sample_dir / DIRTY_FAULTS_FILE).exists()
 
 
 def test_loads_with_contract_types_and_row_counts(con: duckdb.DuckDBPyConnection, raw: dict) -> None:
-    for t in LAYER.tables:
+    for t in LAYER.published:
         assert _one(con, f"select count(*) from {t.name}")[0] == len(raw[t.name])
     assert len(raw["users"]) == USERS
     # Real ratios: 5.30 sessions, 1.86 flights and 1.88 hotels per user.
@@ -98,7 +98,7 @@ def test_loads_with_contract_types_and_row_counts(con: duckdb.DuckDBPyConnection
 
 
 def test_no_quotes_and_only_true_false_booleans(sample_dir: Path, raw: dict) -> None:
-    for t in LAYER.tables:
+    for t in LAYER.published:
         assert '"' not in (sample_dir / f"{t.name}.csv").read_text()
         for col in (c.name for c in t.columns if c.type == "BOOLEAN"):
             assert {r[col] for r in raw[t.name]} <= {"true", "false"}, (t.name, col)
@@ -479,7 +479,7 @@ def test_dirty_lines_hold_what_the_list_says(dirty_dir: Path, faults: dict) -> N
 
 def test_dirty_unparsable_rows_fail_typed_parsing_and_nothing_else_does(dirty_dir: Path, faults: dict) -> None:
     con = duckdb.connect()
-    for t in LAYER.tables:
+    for t in LAYER.published:
         rel = con.read_csv(str(dirty_dir / f"{t.name}.csv"), header=True, all_varchar=True)
         rel.create(t.name)
         checks = " or ".join(f"({c.name} is not null and try_cast({c.name} as {c.type}) is null)" for c in t.columns)

@@ -170,7 +170,7 @@ def built(con: duckdb.DuckDBPyConnection) -> dict[str, SilverTable]:
     create_bronze(con=con)
     for table, rows in {"users": USERS, "sessions": SESSIONS, "flights": FLIGHTS, "hotels": HOTELS}.items():
         insert_rows(con=con, table=table, rows=rows)
-    build_layer(con=con, layer="silver")
+    build_layer(con=con, layer="silver", params={"conflict_tolerance": 0.01})
     return read_silver_accounts(con=con)
 
 
@@ -180,26 +180,51 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
 
 def test_counts_and_set_aside_account_for_every_bronze_row(con, built):
     assert built == {
-        "users": SilverTable(rows=4, set_aside={"null key": 1, "duplicate key": 1}),  # 6 = 4 + 1 + 1
+        # user 3 twice with different cities: a conflict (6 = 4 + 1 null + 1 conflicting)
+        "users": SilverTable(rows=4, set_aside={"null key": 1, "repeated row": 0, "conflicting row": 1}),
+        # 2-dup twice with different clicks (9 = 5 + 1 + 1 + 2)
         "sessions": SilverTable(
-            rows=5, set_aside={"null key": 1, "duplicate key": 1, "unknown user": 2}
-        ),  # 9 = 5+1+1+2
-        "flights": SilverTable(rows=2, set_aside={"null key": 0, "duplicate key": 1}),  # 3 = 2 + 1
-        "hotels": SilverTable(rows=6, set_aside={"null key": 1, "duplicate key": 1}),  # 8 = 6 + 1 + 1
+            rows=5, set_aside={"null key": 1, "repeated row": 0, "conflicting row": 1, "unknown user": 2}
+        ),
+        # 1-trip repeated identically: dropped (3 = 2 + 1)
+        "flights": SilverTable(rows=2, set_aside={"null key": 0, "repeated row": 1, "conflicting row": 0}),
+        # h-dup twice with different rooms (8 = 6 + 1 + 1)
+        "hotels": SilverTable(rows=6, set_aside={"null key": 1, "repeated row": 0, "conflicting row": 1}),
     }
     assert sorted(_one(con, "select table_name, reason, rows from silver.set_aside")) == sorted(
         [
             ("users", "null key", 1),
-            ("users", "duplicate key", 1),
+            ("users", "repeated row", 0),
+            ("users", "conflicting row", 1),
             ("sessions", "null key", 1),
-            ("sessions", "duplicate key", 1),
+            ("sessions", "repeated row", 0),
+            ("sessions", "conflicting row", 1),
             ("sessions", "unknown user", 2),
             ("flights", "null key", 0),
-            ("flights", "duplicate key", 1),
+            ("flights", "repeated row", 1),
+            ("flights", "conflicting row", 0),
             ("hotels", "null key", 1),
-            ("hotels", "duplicate key", 1),
+            ("hotels", "repeated row", 0),
+            ("hotels", "conflicting row", 1),
         ]
     )
+
+
+def test_every_conflict_is_listed_with_the_columns_that_differ(con, built):
+    assert _one(con, "select * from silver.key_conflicts order by table_name") == [
+        ("hotels", "h-dup", 2, 2, ["rooms"]),
+        ("sessions", "2-dup", 2, 2, ["page_clicks"]),
+        ("users", "3", 2, 2, ["home_city"]),
+    ]
+
+
+def test_conflict_shares_name_the_file_and_the_tolerance(con, built):
+    assert _one(con, "select * from silver.conflict_shares order by table_name") == [
+        ("flights", "flights rows written by the test", 3, 0, 0.0, 0.01),
+        ("hotels", "hotels rows written by the test", 7, 1, 1 / 7, 0.01),
+        ("sessions", "sessions rows written by the test", 8, 1, 1 / 8, 0.01),
+        ("users", "users rows written by the test", 5, 1, 1 / 5, 0.01),
+    ]
 
 
 def test_duplicate_keys_keep_the_first_row_in_column_order(con, built):
@@ -271,7 +296,7 @@ def test_silver_tables_match_the_contract(con, built):
 
 def test_missing_bronze_table_names_the_table(con):
     with pytest.raises(BuildError, match=r"table bronze\.users does not exist; load the bronze layer first"):
-        build_layer(con=con, layer="silver")
+        build_layer(con=con, layer="silver", params={"conflict_tolerance": 0.01})
 
 
 def test_bronze_table_off_contract_names_the_column(con):
@@ -281,14 +306,14 @@ def test_bronze_table_off_contract_names_the_column(con):
         BuildError,
         match=r"bronze\.hotels does not match .*position 3: built \('nights', 'VARCHAR'\), contract \('nights', 'INTEGER'\)",
     ):
-        build_layer(con=con, layer="silver")
+        build_layer(con=con, layer="silver", params={"conflict_tolerance": 0.01})
 
 
 def test_real_hotels_against_pandas(con):
     """400 real hotel rows: clean nights, brands and cities recomputed independently."""
     create_bronze(con=con)
     con.execute("insert into bronze.hotels by name select * from read_csv(?)", [str(REAL_HOTELS)])
-    build_layer(con=con, layer="silver")
+    build_layer(con=con, layer="silver", params={"conflict_tolerance": 0.01})
 
     df = pd.read_csv(REAL_HOTELS, parse_dates=["check_in_time", "check_out_time"])
     days = (df.check_out_time.dt.normalize() - df.check_in_time.dt.normalize()).dt.days
@@ -325,7 +350,7 @@ def test_real_sessions_flights_against_pandas(con):
             f"insert into bronze.{table} by name select * from read_parquet(?)",
             [str(SILVER_SUBSET / f"{table}.parquet")],
         )
-    build_layer(con=con, layer="silver")
+    build_layer(con=con, layer="silver", params={"conflict_tolerance": 0.01})
     result = read_silver_accounts(con=con)
 
     users = pd.read_parquet(SILVER_SUBSET / "users.parquet")
@@ -334,12 +359,20 @@ def test_real_sessions_flights_against_pandas(con):
     known = sessions[sessions.user_id.isin(users.user_id)]
     assert result["sessions"] == SilverTable(
         rows=len(known),
-        set_aside={"null key": 0, "duplicate key": 0, "unknown user": len(sessions) - len(known)},
+        set_aside={"null key": 0, "repeated row": 0, "conflicting row": 0, "unknown user": len(sessions) - len(known)},
     )
+    # The export joined flights to sessions: 24 trips are repeated identically, none conflicts.
+    distinct = flights.drop_duplicates()
+    assert len(flights) - len(distinct) == 24
     assert result["flights"] == SilverTable(
-        rows=len(flights.drop_duplicates()),
-        set_aside={"null key": 0, "duplicate key": len(flights) - len(flights.drop_duplicates())},
+        rows=len(distinct),
+        set_aside={
+            "null key": 0,
+            "repeated row": len(flights) - len(distinct),
+            "conflicting row": int(distinct.trip_id.duplicated().sum()),
+        },
     )
+    assert _one(con, "select count(*) from silver.key_conflicts") == [(0,)]
     kinds = known.trip_id.notna().map({True: "booking", False: "browse"})  # no cancellations in this subset
     assert (
         dict(_one(con, "select session_type, count(*) from silver.sessions group by 1"))

@@ -15,8 +15,9 @@ from typing import Any
 import duckdb
 
 from traveltide.bronze.header import BronzeError, ColumnPlan, plan_columns
+from traveltide.build import create_table
 from traveltide.contract import Column, Table
-from traveltide.contract.bronze import LAYER
+from traveltide.contract.bronze import LAYER, REJECTS, SOURCES
 from traveltide.sql import read_sql
 
 __all__ = ["BronzeReport", "load_bronze"]
@@ -98,18 +99,23 @@ def load_bronze(*, con: duckdb.DuckDBPyConnection, files: Mapping[str, Path]) ->
     All headers are checked before anything is written, and the load is one transaction:
     a failure leaves the previous bronze tables as they were.
     """
-    expected = [t.name for t in LAYER.tables]
+    expected = [t.name for t in LAYER.published]
     unknown = sorted(set(files) - set(expected))
     absent = [t for t in expected if t not in files]
     if unknown or absent:
         raise BronzeError(f"bronze needs exactly the files of {expected}; missing {absent}, unknown {unknown}")
-    plans = [plan_columns(table=t, path=Path(files[t.name])) for t in LAYER.tables]
+    plans = [plan_columns(table=t, path=Path(files[t.name])) for t in LAYER.published]
     with _load_settings(con):
         con.begin()
         try:
             con.execute(read_sql(layer="bronze", name="schema"))
+            for record in (SOURCES, REJECTS):
+                create_table(con=con, table=record)
             for plan in plans:
                 _load_one(con, plan)
+            con.executemany(
+                f"insert into {SOURCES.qualified_name} values (?, ?)", [[p.table.name, str(p.path)] for p in plans]
+            )
             counts = _reject_counts(con)
             con.commit()
         except BaseException:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from traveltide.contract.model import Column, Layer, Table
 
-__all__ = ["FLIGHTS", "HOTELS", "LAYER", "SESSIONS", "USERS"]
+__all__ = ["FLIGHTS", "HOTELS", "LAYER", "REJECTS", "SESSIONS", "SOURCES", "USERS"]
 
 USERS = Table(
     layer="bronze",
@@ -90,9 +90,38 @@ HOTELS = Table(
     ),
 )
 
+# The load's own record: which file each table came from, and every line that did not load.
+SOURCES = Table(
+    layer="bronze",
+    name="sources",
+    grain="One row per bronze table: the export file it was loaded from.",
+    primary_key=("table_name",),
+    published=False,
+    columns=(
+        Column("table_name", "VARCHAR", "Bronze table: users, sessions, flights or hotels.", nullable=False),
+        Column("file", "VARCHAR", "Path of the export file the table was loaded from.", nullable=False),
+    ),
+)
+
+REJECTS = Table(
+    layer="bronze",
+    name="rejects",
+    grain="One row per problem found on a source line that could not be loaded (a line can have several).",
+    published=False,
+    columns=(
+        Column("table_name", "VARCHAR", "Bronze table the line belongs to.", nullable=False),
+        Column("file", "VARCHAR", "Path of the source file.", nullable=False),
+        Column("line", "BIGINT", "1-based line number in the file (the header is line 1)."),
+        Column("column_name", "VARCHAR", "Column the problem was found in, if any."),
+        Column("reason", "VARCHAR", "DuckDB's error type and message.", nullable=False),
+        Column("raw_line", "VARCHAR", "The line as read (several lines if a quote was left open)."),
+    ),
+)
+
 LAYER = Layer(
     name="bronze",
     description="The four exports loaded as typed tables, every column present, nothing dropped (SPEC §2).",
-    tables=(USERS, SESSIONS, FLIGHTS, HOTELS),
+    # The four exports (published), then the load's own record.
+    tables=(USERS, SESSIONS, FLIGHTS, HOTELS, SOURCES, REJECTS),
     keys_enforced=False,
 )

@@ -83,7 +83,8 @@ TRIPS = Table(
         Column(
             "cancelled",
             "BOOLEAN",
-            "A cancellation session for the trip exists in the source, at any time.",
+            "A cancellation session for the trip exists in the source, at any time, and so does its "
+            "booking session (a cancellation without a booking cancels nothing).",
             nullable=False,
         ),
         Column(
@@ -118,7 +119,13 @@ SPEC_FEATURES: tuple[str, ...] = (
 _FEATURES: tuple[Column, ...] = (
     # The six segmentation inputs of SPEC §2, names and definitions fixed by the contract.
     Column("total_sessions", "BIGINT", "Gold sessions of the user.", nullable=False),
-    Column("cancellation_rate", "DOUBLE", "Cancellation sessions / total_sessions.", nullable=False),
+    Column(
+        "cancellation_rate",
+        "DOUBLE",
+        "Cancellation sessions / total_sessions; a cancellation session counts when it cancels a booked "
+        "trip (the trip's first cancellation, its booking session in the source), once per trip.",
+        nullable=False,
+    ),
     Column(
         "discount_usage_rate",
         "DOUBLE",
@@ -136,9 +143,17 @@ _FEATURES: tuple[Column, ...] = (
     ),
     # Further behavioural features (SPEC: "more features are welcome").
     Column("booking_sessions", "BIGINT", "Gold sessions of type 'booking'.", nullable=False),
-    Column("booked_trips", "BIGINT", "Kept trips: gold trips booked in the window and not cancelled.", nullable=False),
     Column(
-        "cancelled_trips", "BIGINT", "Gold trips that are cancelled (booked in or before the window).", nullable=False
+        "booked_trips",
+        "BIGINT",
+        "Kept trips: gold trips booked in the window, not cancelled, with a flight or a hotel.",
+        nullable=False,
+    ),
+    Column(
+        "cancelled_trips",
+        "BIGINT",
+        "Gold trips with a flight or a hotel that are cancelled (booked in or before the window).",
+        nullable=False,
     ),
     Column("booking_rate", "DOUBLE", "booking_sessions / total_sessions.", nullable=False),
     Column("flight_trips", "BIGINT", "Kept trips with a flight.", nullable=False),

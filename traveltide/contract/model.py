@@ -44,7 +44,7 @@ class Table:
     its business checks ``expectations/<layer>/<name>.json``. ``view`` tables are DuckDB views:
     readers see a table, but nothing is copied (silver's pass-through tables read bronze).
     ``published`` is False for work tables a build needs on the way: they get no suite and are
-    not exported.
+    not exported. ``may_be_empty`` tables (a list of problems) are not checked to hold rows.
     """
 
     layer: str
@@ -55,6 +55,7 @@ class Table:
     foreign_keys: tuple[ForeignKey, ...] = field(default=())
     materialized: Materialized = "table"
     published: bool = True
+    may_be_empty: bool = False
 
     @property
     def qualified_name(self) -> str:

@@ -1,6 +1,12 @@
 """Silver: the four source tables typed, deduplicated and cleaned, with derived columns
 (SPEC §2), plus the account of every bronze row that did not make it into silver.
 
+Repeated keys: rows repeated identically are dropped ('repeated row', harmless: a join-based
+export writes them). Rows that share a key but differ are conflicts: the first in column order
+(NULLs last) is kept, the others are set aside ('conflicting row'), every conflicting key is listed
+in ``silver.key_conflicts`` with the columns that differ, and ``silver.conflict_shares`` holds
+each table's share of conflicting rows against the ``conflict_tolerance`` setting.
+
 Source columns keep their bronze names, types and meaning; only hotels' ``nights`` is
 renamed ``nights_reported`` because silver recomputes ``nights``.
 """
@@ -10,15 +16,26 @@ from __future__ import annotations
 from traveltide.contract import bronze
 from traveltide.contract.model import Column, ForeignKey, Layer, Table
 
-__all__ = ["FLIGHTS", "HOTELS", "LAYER", "SESSIONS", "SET_ASIDE", "SET_ASIDE_REASONS", "USERS"]
+__all__ = [
+    "CONFLICT_SHARES",
+    "FLIGHTS",
+    "HOTELS",
+    "KEY_CONFLICTS",
+    "LAYER",
+    "SESSIONS",
+    "SET_ASIDE",
+    "SET_ASIDE_REASONS",
+    "USERS",
+]
 
 # Why a bronze row is not in silver; silver.set_aside holds one count per table and reason.
 SET_ASIDE_REASONS: dict[str, tuple[str, ...]] = {
-    "users": ("null key", "duplicate key"),
-    "sessions": ("null key", "duplicate key", "unknown user"),
-    "flights": ("null key", "duplicate key"),
-    "hotels": ("null key", "duplicate key"),
+    "users": ("null key", "repeated row", "conflicting row"),
+    "sessions": ("null key", "repeated row", "conflicting row", "unknown user"),
+    "flights": ("null key", "repeated row", "conflicting row"),
+    "hotels": ("null key", "repeated row", "conflicting row"),
 }
+_SOURCE_TABLE = Column("table_name", "VARCHAR", "Source table: users, sessions, flights or hotels.", nullable=False)
 
 USERS = Table(
     layer="silver",
@@ -113,13 +130,14 @@ SET_ASIDE = Table(
     grain="One row per silver table and reason a bronze row was left out of silver.",
     primary_key=("table_name", "reason"),
     columns=(
-        Column("table_name", "VARCHAR", "Silver table: users, sessions, flights or hotels.", nullable=False),
+        _SOURCE_TABLE,
         Column(
             "reason",
             "VARCHAR",
-            "'null key': primary key is NULL; 'duplicate key': a further row with an existing "
-            "primary key (one row per key is kept); 'unknown user': a session whose user_id is "
-            "NULL or not in silver.users.",
+            "'null key': primary key is NULL; 'repeated row': an identical copy of a row already "
+            "kept; 'conflicting row': a row sharing its key with the kept row but differing from it "
+            "(see silver.key_conflicts); 'unknown user': a session whose user_id is NULL or not in "
+            "silver.users.",
             nullable=False,
         ),
         Column("rows", "BIGINT", "Bronze rows left out for this reason (0 when none).", nullable=False),
@@ -127,6 +145,39 @@ SET_ASIDE = Table(
 )
 
 _BRONZE_ROWS = Column("bronze_rows", "BIGINT", "Bronze rows carrying this key.", nullable=False)
+_DISTINCT_ROWS = Column(
+    "distinct_rows", "BIGINT", "Different rows among them (1: identical repeats only).", nullable=False
+)
+
+KEY_CONFLICTS = Table(
+    layer="silver",
+    name="key_conflicts",
+    grain="One row per source table and key whose bronze rows differ (a conflict).",
+    primary_key=("table_name", "key_value"),
+    may_be_empty=True,
+    columns=(
+        _SOURCE_TABLE,
+        Column("key_value", "VARCHAR", "The key, as text.", nullable=False),
+        _BRONZE_ROWS,
+        _DISTINCT_ROWS,
+        Column("differing_columns", "VARCHAR[]", "The columns whose values differ between those rows.", nullable=False),
+    ),
+)
+
+CONFLICT_SHARES = Table(
+    layer="silver",
+    name="conflict_shares",
+    grain="One row per source table: its share of conflicting rows against the tolerance.",
+    primary_key=("table_name",),
+    columns=(
+        _SOURCE_TABLE,
+        Column("file", "VARCHAR", "The export the table was loaded from.", nullable=False),
+        Column("bronze_rows", "BIGINT", "Rows of the export (with a key).", nullable=False),
+        Column("conflicting_rows", "BIGINT", "Rows set aside as 'conflicting row'.", nullable=False),
+        Column("conflict_share", "DOUBLE", "conflicting_rows / bronze_rows (0 for an empty table).", nullable=False),
+        Column("conflict_tolerance", "DOUBLE", "The conflict_tolerance setting of the run.", nullable=False),
+    ),
+)
 
 
 def _exceptions(source: Table, *extra: Column) -> Table:
@@ -139,7 +190,7 @@ def _exceptions(source: Table, *extra: Column) -> Table:
             "are not taken as they are, holding the row silver keeps for it."
         ),
         primary_key=source.primary_key,
-        columns=(*source.columns, _BRONZE_ROWS, *extra),
+        columns=(*source.columns, _BRONZE_ROWS, _DISTINCT_ROWS, *extra),
         published=False,
     )
 
@@ -150,6 +201,7 @@ LAYER = Layer(
     # Build order. The work tables hold the few keys the pass-through views must treat apart,
     # so silver never stores a second copy of bronze (no suite, no Parquet).
     tables=(
+        _exceptions(bronze.USERS),
         USERS,
         _exceptions(
             bronze.SESSIONS,
@@ -161,6 +213,8 @@ LAYER = Layer(
         FLIGHTS,
         HOTELS,
         SET_ASIDE,
+        KEY_CONFLICTS,
+        CONFLICT_SHARES,
     ),
     keys_enforced=True,
 )

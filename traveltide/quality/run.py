@@ -238,6 +238,7 @@ def _outcome(*, suite_name: str, result: Any) -> ExpectationOutcome:
         severity=meta.get("severity", "critical"),
         success=bool(result.success),
         why=meta.get("why", ""),
+        fix=meta.get("fix", ""),
         observed=observed,
         sample=tuple(body.get("partial_unexpected_list") or ())[:SAMPLE_SIZE],
         error=error,

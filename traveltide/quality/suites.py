@@ -132,8 +132,13 @@ def contract_expectations(*, table: Table) -> list[dict[str, Any]]:
     generated: list[dict[str, Any]] = [
         {
             "type": "expect_table_row_count_to_be_between",
-            "kwargs": {"min_value": 1},
-            "meta": {"severity": "critical", "why": "An empty table means an upstream step lost the data."},
+            "kwargs": {"min_value": 0 if table.may_be_empty else 1},
+            "meta": {
+                "severity": "critical",
+                "why": "A list of problems: empty when there are none."
+                if table.may_be_empty
+                else "An empty table means an upstream step lost the data.",
+            },
         },
         {
             "type": "expect_table_columns_to_match_ordered_list",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,13 +26,25 @@ class ExpectationOutcome:
     severity: str
     success: bool
     why: str
+    fix: str = ""
     observed: Any = None
     sample: tuple[Any, ...] = ()
     error: str | None = None
 
+    @property
+    def target(self) -> str:
+        """The table, or table.column, the expectation is about."""
+        return f"{self.suite}.{self.column}" if self.column else self.suite
+
+    def reason(self, *, file: str | None = None) -> str:
+        """One line an operator can act on: what failed (in ``file``), an example, and what to do."""
+        where = f" in {file}" if file else ""
+        example = f" (e.g. {self.sample[0]!r})" if self.sample else ""
+        fix = self.fix or "fix the export it comes from and run again"
+        return f"{self.target}{where}: {self.expectation}{example}; {fix}"
+
     def describe(self) -> str:
-        target = f"{self.suite}.{self.column}" if self.column else self.suite
-        parts = [f"{target}: {self.expectation}"]
+        parts = [f"{self.target}: {self.expectation}"]
         if self.error:
             parts.append(f"error: {self.error}")
         if self.observed is not None:
@@ -93,18 +106,22 @@ class LayerValidation:
         lines += [f"  warning  {o.describe()}  (why: {o.why})" for o in self.warnings]
         return "\n".join(lines)
 
-    def raise_for_critical(self, *, docs: Path | None = None) -> None:
-        """Raise :class:`ValidationFailed` naming each failed critical expectation.
+    def raise_for_critical(self, *, docs: Path | None = None, files: Mapping[str, str] | None = None) -> None:
+        """Raise :class:`ValidationFailed` naming each failed critical expectation; its last line
+        is the first failure's reason and what to do.
 
-        ``docs`` is where readers will find the Data Docs (the run publishes them there).
+        ``docs`` is where readers will find the Data Docs (the run publishes them there);
+        ``files`` maps a source table's name to its export, named in that line.
         """
         if not self.critical_failures:
             return
         failures = "\n".join(f"  - {o.describe()}" for o in self.critical_failures)
+        first = self.critical_failures[0]
+        table = first.suite.split(".", 1)[1]
         raise ValidationFailed(
             f"{self.layer} validation failed: {len(self.critical_failures)} critical expectation(s); "
-            f"the run stopped before publishing (the previous extract stays).\n{failures}\n"
-            f"Details: {docs or self.docs_index}"
+            f"the run stopped before publishing (the previous extract stays). "
+            f"Data Docs: {docs or self.docs_index}\n{failures}\n{first.reason(file=(files or {}).get(table))}"
         )
 
 

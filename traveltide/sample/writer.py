@@ -60,7 +60,7 @@ def write_sample(*, out: Path, users: int = 100_000, seed: int = 20230104, dirty
         tables, faults = _inject_faults(tables, np.random.default_rng([seed, 3]), arrays, orphans)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    for contract in LAYER.tables:
+    for contract in LAYER.published:
         path = out / f"{contract.name}.csv"
         _write_csv(tables[contract.name], path)
         written[contract.name] = path

@@ -51,7 +51,7 @@ def _local(found: list[tuple[str, Path, str]]) -> list[SourceFile]:
 def _from_folder(settings: Settings) -> list[SourceFile]:
     folder = Path(settings.source)
     found: list[tuple[str, Path, str]] = []
-    for table in LAYER.tables:
+    for table in LAYER.published:
         name = settings.file_names[table.name]
         candidates = [folder / name, folder / f"{name}.gz"]
         path = next((p for p in candidates if p.is_file()), None)
@@ -69,7 +69,7 @@ def _sample_name(table: str) -> str:
 
 
 def _sample_complete(folder: Path) -> bool:
-    return folder.is_dir() and all((folder / _sample_name(t.name)).is_file() for t in LAYER.tables)
+    return folder.is_dir() and all((folder / _sample_name(t.name)).is_file() for t in LAYER.published)
 
 
 def _from_sample(settings: Settings, progress: Callable[[str], None] | None) -> list[SourceFile]:
@@ -89,7 +89,7 @@ def _from_sample(settings: Settings, progress: Callable[[str], None] | None) -> 
         work = Path(tempfile.mkdtemp(dir=parent, prefix=f".{folder.name}.", suffix=".part"))
         try:
             written = write_sample(out=work, users=settings.sample_users, seed=settings.sample_seed, dirty=False)
-            for table in LAYER.tables:
+            for table in LAYER.published:
                 target = work / _sample_name(table.name)
                 if Path(written[table.name]) != target:
                     Path(written[table.name]).rename(target)
@@ -101,12 +101,12 @@ def _from_sample(settings: Settings, progress: Callable[[str], None] | None) -> 
             if work.exists():
                 shutil.rmtree(work)
     origin = f"sample:users={settings.sample_users},seed={settings.sample_seed}"
-    return _local([(t.name, folder / _sample_name(t.name), origin) for t in LAYER.tables])
+    return _local([(t.name, folder / _sample_name(t.name), origin) for t in LAYER.published])
 
 
 def _from_remote(settings: Settings, progress: Callable[[str], None] | None) -> list[SourceFile]:
     found: list[SourceFile] = []
-    for table in LAYER.tables:
+    for table in LAYER.published:
         got = download(
             url=settings.urls[table.name],
             dest_dir=settings.cache_dir / "downloads" / table.name,

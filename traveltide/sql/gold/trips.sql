@@ -2,7 +2,8 @@
 -- and hotel attributes where they exist, and the flags the features rely on.
 -- booked: the trip's booking session starts in the window (>= start_date); a trip whose
 -- booking precedes the window is here only through an in-window cancellation, booked = false.
--- cancelled: a cancellation session for the trip exists in silver, at any time.
+-- cancelled: a cancellation session for the trip exists in silver, at any time, and so does its
+-- booking session (a cancellation without a booking cancels nothing; silver's suite lists it).
 -- flight_booked / hotel_booked come from the booking session: in cancellation sessions both
 -- flags are always true and carry no information. has_flight / has_hotel: the trip has a
 -- silver flights / hotels row. Should the source hold several booking (or cancellation)
@@ -67,7 +68,7 @@ final as (
         cancellation_sessions.session_id as cancellation_session_id,
         cancellation_sessions.session_start as cancellation_session_start,
         coalesce(booking_sessions.session_start >= cast($start_date as date), false) as booked,
-        cancellation_sessions.session_id is not null as cancelled,
+        cancellation_sessions.session_id is not null and booking_sessions.session_id is not null as cancelled,
         coalesce(booking_sessions.flight_booked, false) as flight_booked,
         coalesce(booking_sessions.hotel_booked, false) as hotel_booked,
         flights.trip_id is not null as has_flight,

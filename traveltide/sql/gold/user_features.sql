@@ -1,8 +1,11 @@
 -- One row per cohort user with the behavioural features of their gold sessions and trips.
 -- The six SPEC features first (total_sessions, cancellation_rate, discount_usage_rate,
 -- total_nights, total_checked_bags, total_base_fare), then further features. Trip features
--- count kept trips only: booked (booking session in the window) and not cancelled.
--- Cancellation sessions never count as discount use: their flags are always true.
+-- count kept trips only: booked (booking session in the window), not cancelled, and with a flight
+-- or a hotel (a trip with neither is listed by the gold.trips suite and counts for nothing).
+-- A cancellation session counts once per trip and only when it cancels a booking: the first
+-- cancellation of a trip that has a booking session (gold.trips.cancellation_session_id of a
+-- cancelled trip). Cancellation sessions never count as discount use: their flags are always true.
 -- Every feature is NOT NULL: a ratio with a zero denominator and an empty sum are 0.
 with
 
@@ -18,10 +21,17 @@ trips as (
     select * from gold.trips
 ),
 
+cancelling_sessions as (
+    select cancellation_session_id as session_id
+    from trips
+    where cancelled
+),
+
 session_offers as (
     select
         user_id,
         session_type,
+        session_id in (select session_id from cancelling_sessions) as cancels_a_booking,
         coalesce(flight_discount, false) or coalesce(hotel_discount, false) as discount_offered,
         -- the session's offered fraction: mean of the amounts whose flag is true
         (
@@ -41,7 +51,7 @@ session_stats as (
     select
         user_id,
         count(*) as total_sessions,
-        count(*) filter (where session_type = 'cancellation') as cancellation_sessions,
+        count(*) filter (where cancels_a_booking) as cancellation_sessions,
         count(*) filter (where session_type = 'booking') as booking_sessions,
         count(*) filter (where session_type <> 'cancellation') as non_cancellation_sessions,
         count(*) filter (where session_type <> 'cancellation' and discount_offered) as discounted_sessions,
@@ -55,7 +65,7 @@ session_stats as (
 kept_trips as (
     select *
     from trips
-    where booked and not cancelled
+    where booked and not cancelled and (has_flight or has_hotel)
 ),
 
 kept_trip_stats as (
@@ -76,7 +86,7 @@ kept_trip_stats as (
 cancelled_trip_stats as (
     select user_id, count(*) as cancelled_trips
     from trips
-    where cancelled
+    where cancelled and (has_flight or has_hotel)
     group by user_id
 ),
 

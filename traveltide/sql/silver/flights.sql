@@ -1,6 +1,6 @@
 -- One row per trip with a flight (trip_id unique and not NULL), typed.
--- Rows without trip_id ('null key') and further rows of a trip_id ('duplicate key': the
--- first in column order, NULLs last, is kept) are counted in silver.set_aside.
+-- Rows without trip_id ('null key') and further rows of a trip_id (the first in column order,
+-- NULLs last, is kept; the others are a 'repeated row' or a 'conflicting row') are counted in silver.set_aside.
 -- A view: rows with a unique trip_id pass straight through from bronze; duplicated ids are
 -- settled once in silver.flights_exceptions (the kept row per id).
 with
@@ -19,7 +19,7 @@ passed_through as (
 ),
 
 kept as (
-    select * exclude (bronze_rows)
+    select * exclude (bronze_rows, distinct_rows)
     from silver.flights_exceptions
 ),
 

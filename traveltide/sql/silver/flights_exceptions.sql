@@ -1,5 +1,5 @@
 -- One row per trip_id that occurs more than once in bronze.flights: the row kept for the id
--- (the first in column order, NULLs last) and how many bronze rows carry the id.
+-- (the first in column order, NULLs last), how many bronze rows carry the id and how many differ.
 -- A work table: every other flight passes straight through, so the silver.flights view reads
 -- bronze.flights and consults this small table instead of silver storing a second copy.
 with

@@ -1,7 +1,7 @@
 -- One row per trip with a hotel stay (trip_id unique and not NULL), typed, with hotel_brand,
 -- hotel_city, the source's nights_reported and clean nights.
--- Rows without trip_id ('null key') and further rows of a trip_id ('duplicate key': the
--- first in column order, NULLs last, is kept) are counted in silver.set_aside.
+-- Rows without trip_id ('null key') and further rows of a trip_id (the first in column order,
+-- NULLs last, is kept; the others are a 'repeated row' or a 'conflicting row') are counted in silver.set_aside.
 -- A view: rows with a unique trip_id pass straight through from bronze; duplicated ids are
 -- settled once in silver.hotels_exceptions (the kept row per id).
 -- hotel_name is '<Brand> - <city>'; 8 brands carry a trailing space ('NH Hotel  - ottawa'),
@@ -24,7 +24,7 @@ passed_through as (
 ),
 
 kept as (
-    select * exclude (bronze_rows)
+    select * exclude (bronze_rows, distinct_rows)
     from silver.hotels_exceptions
 ),
 

@@ -1,7 +1,8 @@
 -- One row per session of a known user (session_id unique and not NULL), typed, with
 -- session_type and session_seconds.
 -- Set aside and counted in silver.set_aside: rows without session_id ('null key'); further
--- rows of a session_id ('duplicate key': the first in column order, NULLs last, is kept);
+-- rows of a session_id (the first in column order, NULLs last, is kept; the others are a
+-- 'repeated row' or a 'conflicting row');
 -- sessions whose user_id is NULL or not in silver.users ('unknown user'), so every silver
 -- session resolves to a user.
 -- session_type: 'cancellation' when cancellation is true, else 'booking' when trip_id is set,
@@ -24,7 +25,7 @@ passed_through as (
 ),
 
 kept as (
-    select * exclude (bronze_rows, known_user)
+    select * exclude (bronze_rows, distinct_rows, known_user)
     from silver.sessions_exceptions
     where known_user
 ),

@@ -12,7 +12,10 @@ repeated as (
 
 -- Sessions with an id of their own whose user is NULL or unknown: one bronze row each.
 unknown_user_rows as (
-    select sessions.*, cast(1 as bigint) as bronze_rows
+    select
+        sessions.*,
+        cast(1 as bigint) as bronze_rows,
+        cast(1 as bigint) as distinct_rows
     from bronze.sessions as sessions
     where
         session_id is not null

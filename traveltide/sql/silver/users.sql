@@ -28,10 +28,10 @@ keyed as (
     where user_id is not null
 ),
 
--- Only keys that occur more than once need the ordered pick (repeated_keys sorts the rows of
--- those keys); the other rows, nearly all of them, pass straight through.
+-- Only keys that occur more than once need the ordered pick (silver.users_exceptions holds the
+-- kept row of each); the other rows, nearly all of them, pass straight through.
 repeated as (
-    select * exclude (bronze_rows) from repeated_keys('bronze.users', user_id)
+    select * exclude (bronze_rows, distinct_rows) from silver.users_exceptions
 ),
 
 single_rows as (
