@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run the pipeline (a Prefect flow) and publish the extract")
     _settings_flags(p)
+    p.add_argument("--verbose", action="store_true", help="show Prefect's tracebacks on the terminal too")
 
     p = sub.add_parser("sample", help="write the four bronze CSVs of the built-in generator")
     p.add_argument("--out", type=Path, required=True, help="folder to write users/sessions/flights/hotels.csv into")
@@ -90,62 +92,92 @@ def _orchestration() -> ModuleType:
     return module
 
 
+class Terminated(BaseException):
+    """SIGTERM: stops a run as Ctrl-C does (a BaseException, so no step takes it for a failure)."""
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code (0 success, 1 failed run, 2 bad usage or settings)."""
+    """Entry point; returns the exit code (0 success, 1 failed run, 2 bad usage or settings,
+    130 interrupted, 143 terminated). A failure's message goes to stderr as the last lines."""
+    code, message = _outcome(argv)
+    if message:
+        print(message, file=sys.stderr)
+    return code
+
+
+def _outcome(argv: Sequence[str] | None) -> tuple[int, str | None]:
+    """The exit code and the message to print last (None when there is nothing to say)."""
     args = _parser().parse_args(argv)
     from traveltide.runtime import configure_environment
 
     configure_environment()
+    signal.signal(signal.SIGTERM, _terminate)
     from traveltide.errors import TravelTideError
     from traveltide.settings import SettingsError
 
     try:
-        if args.command == "sample":
-            from traveltide.sample import write_sample
-
-            paths = write_sample(out=args.out, users=args.users, seed=args.seed, dirty=args.dirty)
-            for table, path in paths.items():
-                print(f"{table:<9} {path}")
-            return 0
-        if args.command == "inspect":
-            from traveltide.publish.inspect import inspect_text
-
-            print(inspect_text(path=args.path))
-            return 0
-        settings = _load(args)
-        if args.command == "serve":
-            _orchestration().serve(settings=settings, cron=args.cron)
-            return 0
-        from traveltide.runtime import prepare_command_line_run
-
-        wait_ready = prepare_command_line_run()
-        flows = _orchestration()
-        wait_ready()
-        manifest = flows.traveltide_mart(settings=settings)
-        from traveltide.publish.manifest import format_summary
-
-        print(format_summary(manifest=manifest))
-        return 0
+        _command(args)
     except SettingsError as exc:
-        print(f"traveltide: {exc}", file=sys.stderr)
-        return 2
+        return 2, f"traveltide: {exc}"
     except KeyboardInterrupt:
-        print("traveltide: interrupted; the previous extract is unchanged", file=sys.stderr)
-        return 130
-    except TravelTideError as exc:  # every explained failure reaches the operator as one line
-        print(f"traveltide: {exc}", file=sys.stderr)
-        return 1
+        return 130, "traveltide: interrupted (SIGINT); nothing was published, the previous extract is unchanged"
+    except Terminated:
+        return 143, "traveltide: stopped (SIGTERM); nothing was published, the previous extract is unchanged"
+    except TravelTideError as exc:  # every explained failure reaches the operator as its message
+        return 1, f"traveltide: {exc}"
     except Exception as exc:  # not explained: still one line, with the error's type
-        print(f"traveltide: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        return 1, f"traveltide: unexpected {type(exc).__name__}: {exc}"
+    return 0, None
+
+
+def _command(args: argparse.Namespace) -> None:
+    if args.command == "sample":
+        from traveltide.sample import write_sample
+
+        paths = write_sample(out=args.out, users=args.users, seed=args.seed, dirty=args.dirty)
+        for table, path in paths.items():
+            print(f"{table:<9} {path}")
+        return
+    if args.command == "inspect":
+        from traveltide.publish.inspect import inspect_text
+
+        print(inspect_text(path=args.path))
+        return
+    settings = _load(args)
+    if args.command == "serve":
+        _orchestration().serve(settings=settings, cron=args.cron)
+        return
+    from traveltide.runtime import prepare_command_line_run
+
+    wait_ready = prepare_command_line_run()
+    flows = _orchestration()
+    from traveltide.runtime.logs import route_logs
+
+    log = route_logs(folder=settings.cache_dir.resolve() / "logs", verbose=args.verbose)
+    wait_ready()
+    try:
+        manifest = flows.traveltide_mart(settings=settings)
+    except Exception:
+        print(f"traveltide: the run's log, tracebacks included, is {log}", file=sys.stderr)
+        raise
+    from traveltide.publish.manifest import format_summary
+
+    print(format_summary(manifest=manifest))
+    print(f"Log: {log}")
 
 
 def console_main() -> None:
-    """Console-script entry: exit with ``main``'s code, skipping interpreter teardown."""
+    """Console-script entry: stop the run's services (exit handlers), then print the message last
+    and exit with the code, skipping interpreter teardown."""
     from traveltide.runtime import exit_without_teardown
 
-    exit_without_teardown(main())
+    code, message = _outcome(None)
+    exit_without_teardown(code, last_words=message)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

@@ -18,8 +18,8 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,9 +119,11 @@ class Run:
         from traveltide.runtime.preload import RUN_MODULES, preload_modules
 
         preload_modules(names=RUN_MODULES)  # the later steps' libraries load while fetch and bronze run
-        self._stack.enter_context(exports_lock(exports=self.settings.exports))
         try:
-            self._paths = prepare_run(settings=self.settings)
+            with _in_words(folder=self.settings.exports, setting="exports"):
+                self._stack.enter_context(exports_lock(exports=self.settings.exports))
+            with _in_words(folder=self.settings.cache_dir, setting="cache_dir"):
+                self._paths = prepare_run(settings=self.settings)
         except BaseException:
             self._stack.close()
             raise
@@ -136,7 +138,9 @@ class Run:
             for pending in self._background.values():  # nothing may still write into the staging folder
                 _outcome(pending)
             failed = next((o for o in map(_outcome, self._checks.values()) if isinstance(o, ValidationFailed)), None)
-            _discard(paths=self.paths)
+            # A run stopped by a signal (Ctrl-C, SIGTERM) says nothing of the data: the previous
+            # run's Data Docs stay too.
+            _discard(paths=self.paths, keep_docs=isinstance(failed or error, Exception))
             shown = _explain(exc=failed or error, paths=self.paths)
             if shown is not error:
                 raise shown from error
@@ -181,6 +185,20 @@ class Run:
         return {layer: replace(v, docs_index=docs) for layer, v in self.validation.items()}
 
 
+@contextmanager
+def _in_words(*, folder: Path, setting: str) -> Iterator[None]:
+    """Say an unusable ``folder`` (a file, read-only, no permission) in words instead of errno text."""
+    from traveltide.publish.staging import folder_problem
+
+    try:
+        yield
+    except OSError as exc:
+        problem = folder_problem(exc=exc, folder=folder.resolve(), setting=setting)
+        if problem is None:
+            raise
+        raise problem from exc
+
+
 def _outcome(pending: Pending[Any]) -> Any:
     """The result of ``pending`` or the exception it raised, once it has finished."""
     try:
@@ -189,8 +207,9 @@ def _outcome(pending: Pending[Any]) -> Any:
         return exc
 
 
-def _discard(*, paths: RunPaths) -> None:
-    """After a failure: render and keep the Data Docs of the failed run for reviewers, drop the rest.
+def _discard(*, paths: RunPaths, keep_docs: bool) -> None:
+    """After a failure: render and keep the Data Docs of the failed run for reviewers (when
+    ``keep_docs``), drop the rest.
 
     The previous extract and manifest stay untouched; the run's DuckDB file stays in the
     cache for debugging until the next run.
@@ -199,7 +218,7 @@ def _discard(*, paths: RunPaths) -> None:
     from traveltide.quality import build_data_docs
 
     try:
-        if paths.docs.is_dir():
+        if keep_docs and paths.docs.is_dir():
             build_data_docs(docs_dir=paths.docs)
             keep = paths.staging.with_name(paths.staging.name + "-docs")
             keep.mkdir()

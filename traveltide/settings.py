@@ -9,6 +9,7 @@ setting's name in the message.
 from __future__ import annotations
 
 import os
+import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -175,6 +176,11 @@ def load_settings(*, config: Path | None = None, **overrides: Any) -> Settings:
         os.environ["TRAVELTIDE_CONFIG"] = str(config)
     try:
         return Settings(**given)
+    except tomllib.TOMLDecodeError as exc:
+        path = Path(os.environ.get("TRAVELTIDE_CONFIG", "traveltide.toml")).resolve()
+        raise SettingsError(
+            f"{path}: not a valid TOML file ({exc}); fix that line (the README's Settings section has an example)"
+        ) from None
     except ValidationError as exc:
         lines = []
         for err in exc.errors():

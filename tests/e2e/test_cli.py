@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,78 @@ def test_unknown_command_is_a_usage_error() -> None:
     result = _run("publish-everything")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_a_toml_syntax_error_exits_2_naming_the_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "traveltide.toml").write_text('min_sessions = 7\nexports = "out\n')
+    result = _run("run", cwd=tmp_path)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"traveltide: {tmp_path / 'traveltide.toml'}: not a valid TOML file")
+    assert "line 2" in last
+    assert not (tmp_path / "exports").exists()
+
+
+def test_an_exports_path_that_is_a_file_is_said_in_words(tmp_path: Path) -> None:
+    (tmp_path / "exports").write_text("not a folder")
+    result = _run("run", "--exports", "exports", cwd=tmp_path)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == (
+        f"traveltide: {tmp_path / 'exports'} is a file, not a folder (File exists); remove or rename the file, "
+        "or point --exports at a folder. Nothing was published."
+    )
+    assert "Errno" not in result.stderr
+
+
+def test_a_read_only_exports_folder_is_said_in_words(tmp_path: Path) -> None:
+    mount = tmp_path / "read only"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(mount)], check=True)
+    try:
+        result = _run("run", "--exports", str(mount / "exports"), cwd=tmp_path)
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"traveltide: {mount / 'exports'} is on a read-only file system")
+    assert last.endswith("point --exports at a writable folder. Nothing was published.")
+
+
+def _processes_in(folder: Path) -> list[int]:
+    """Processes whose working directory is ``folder`` (the run and its Prefect server)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "cwd").resolve() == folder.resolve():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sig", "code", "name"), [(signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "SIGINT")])
+def test_a_signal_stops_the_run_with_one_line_and_nothing_left(tmp_path: Path, sig: int, code: int, name: str) -> None:
+    run = subprocess.Popen(
+        [*CLI, "run", "--sample-users", "20000"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "exports").glob(".staging-*")):  # the run has started its work
+        assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+        time.sleep(0.2)
+    run.send_signal(sig)
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == code
+    assert stderr.strip().splitlines()[-1] == (
+        f"traveltide: stopped ({name}); nothing was published, the previous extract is unchanged"
+        if name == "SIGTERM"
+        else "traveltide: interrupted (SIGINT); nothing was published, the previous extract is unchanged"
+    )
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == [".traveltide.lock"]
+    time.sleep(1)
+    assert _processes_in(tmp_path) == []

@@ -99,7 +99,15 @@ def test_layered_parquet_exports_match_the_sources(good_run, sample_dir) -> None
     exports, manifest = good_run
     listed = {o["path"] for o in json.loads((exports / "manifest.json").read_text())["outputs"]}
     parquet = manifest["extract"]["parquet"]
-    assert set(parquet["silver"]) == {"users", "sessions", "flights", "hotels", "set_aside"}
+    assert set(parquet["silver"]) == {
+        "users",
+        "sessions",
+        "flights",
+        "hotels",
+        "set_aside",
+        "key_conflicts",
+        "conflict_shares",
+    }
     assert set(parquet["gold"]) >= {"cohort", "sessions", "trips", "user_features", "segments", "user_segments"}
     con = duckdb.connect()
     for tables in parquet.values():

@@ -9,6 +9,7 @@ run removes.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import shutil
@@ -18,7 +19,15 @@ from pathlib import Path
 
 from traveltide.errors import TravelTideError
 
-__all__ = ["ExportsBusy", "exports_lock", "new_staging", "publish_staging", "remove_stale_staging"]
+__all__ = [
+    "ExportsBusy",
+    "FolderProblem",
+    "exports_lock",
+    "folder_problem",
+    "new_staging",
+    "publish_staging",
+    "remove_stale_staging",
+]
 
 STAGING_PREFIX = ".staging-"
 LOCK_NAME = ".traveltide.lock"
@@ -26,6 +35,28 @@ LOCK_NAME = ".traveltide.lock"
 
 class ExportsBusy(TravelTideError, RuntimeError):
     """Another run holds the exports folder."""
+
+
+class FolderProblem(TravelTideError, OSError):
+    """A folder the run writes to cannot be used; the message says why in words and what to do."""
+
+
+def folder_problem(*, exc: OSError, folder: Path, setting: str) -> FolderProblem | None:
+    """``exc``, raised while preparing ``folder`` (the ``setting`` that names it), said in words;
+    None when it is not a problem with the folder itself (a full disk is said elsewhere)."""
+    flag = f"--{setting.replace('_', '-')}" if setting == "exports" else f"the {setting} setting"
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        what = f"{folder} is a file, not a folder"
+        todo = f"remove or rename the file, or point {flag} at a folder"
+    elif isinstance(exc, PermissionError):
+        what = f"this account may not write to {folder}"
+        todo = f"give it write permission, or point {flag} at a folder it may write to"
+    elif exc.errno == errno.EROFS:
+        what = f"{folder} is on a read-only file system"
+        todo = f"point {flag} at a writable folder"
+    else:
+        return None
+    return FolderProblem(f"{what} ({exc.strerror}); {todo}. Nothing was published.")
 
 
 @contextmanager

@@ -15,9 +15,12 @@ from typing import NoReturn
 __all__ = ["exit_without_teardown"]
 
 
-def exit_without_teardown(code: int) -> NoReturn:
-    """Run the exit handlers, flush the streams and end the process with ``code``."""
+def exit_without_teardown(code: int, *, last_words: str | None = None) -> NoReturn:
+    """Run the exit handlers, print ``last_words`` to stderr (after anything they logged), flush
+    the streams and end the process with ``code``."""
     atexit._run_exitfuncs()
+    if last_words:
+        print(last_words, file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

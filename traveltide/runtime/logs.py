@@ -1,0 +1,56 @@
+"""The log of a command-line run: every record in a file, tracebacks kept off the terminal.
+
+Prefect logs a failed task or flow with its traceback (55 to 106 lines), before the reason the
+command prints last. The run's log file keeps everything (tracebacks included) for whoever needs
+it; the terminal shows the records without their tracebacks unless ``--verbose`` is given.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+__all__ = ["KEEP_LOGS", "route_logs"]
+
+# Log files kept in the logs folder (the oldest go first).
+KEEP_LOGS = 20
+_FORMAT = "%(asctime)s | %(levelname)-7s | %(name)s - %(message)s"
+
+
+class _WithoutTraceback(logging.Formatter):
+    """Formats a record as ``inner`` does, leaving out its traceback and stack."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return self.inner.format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def route_logs(*, folder: Path, verbose: bool) -> Path:
+    """Write every log record of this process to a new file in ``folder`` and return its path;
+    unless ``verbose``, the terminal's handlers stop printing tracebacks. Call after Prefect is
+    imported (it sets up its handlers then)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in sorted(folder.glob("run-*.log"))[: -KEEP_LOGS + 1 or None]:
+        old.unlink(missing_ok=True)
+    path = folder / f"run-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}.log"
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter(_FORMAT))
+    root = logging.getLogger()
+    if not verbose:
+        for handler in root.handlers:
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+                handler.setFormatter(_WithoutTraceback(handler.formatter))
+    root.addHandler(to_file)
+    # Prefect's run loggers send to its API and to the root logger; a record must reach the file
+    # even when the terminal shows less, so the file handler takes every level the loggers pass.
+    to_file.setLevel(logging.INFO)
+    return path
