@@ -12,28 +12,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import Task, flow, task
+from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.client.schemas.objects import TaskRun
-from prefect.states import State
 
 from traveltide import pipeline
 from traveltide.publish.artifacts import run_artifacts
 from traveltide.publish.manifest import build_manifest
 from traveltide.run import Run
 from traveltide.settings import Settings, load_settings
-from traveltide.sources import DownloadError
 
 __all__ = ["serve", "traveltide_mart"]
 
 
-def _transient(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bool:
-    """Retry the fetch only when the source may come back (not for a 404 or a bad file)."""
-    exc = state.result(raise_on_failure=False)
-    return isinstance(exc, DownloadError) and exc.transient
-
-
-fetch = task(name="fetch", retries=2, retry_delay_seconds=60, retry_condition_fn=_transient)(pipeline.step_fetch)
+# No task retries: the download retries each file itself (download_attempts), so the count a
+# failure reports is the count made; a scheduler's next run is the next try.
+fetch = task(name="fetch")(pipeline.step_fetch)
 bronze = task(name="bronze")(pipeline.step_bronze)
 validate = task(name="validate", task_run_name="validate-{layer}")(pipeline.step_validate)
 silver = task(name="silver")(pipeline.step_silver)

@@ -65,7 +65,11 @@ class Settings(BaseSettings):
     file_names: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_FILE_NAMES))
     # Seconds without data before a download attempt is abandoned.
     download_timeout: float = Field(default=60.0, gt=0)
-    # Attempts per file on connection errors and HTTP 5xx (with exponential backoff).
+    # Seconds to wait for a connection: a host that does not answer fails after
+    # download_attempts x this plus the backoff (1 + 2 + 4 s), about 27 s by default.
+    connect_timeout: float = Field(default=5.0, gt=0)
+    # Attempts per file on connection errors and HTTP 5xx (with exponential backoff); the only
+    # retries of a run.
     download_attempts: int = Field(default=4, ge=1)
     # Users in the built-in sample (source = 'sample').
     sample_users: int = Field(default=100_000, ge=10)

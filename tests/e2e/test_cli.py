@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.httpserver import LocalHTTPServer
+
 CLI = [sys.executable, "-m", "traveltide.cli"]
 
 
@@ -122,3 +124,20 @@ def test_a_signal_stops_the_run_with_one_line_and_nothing_left(tmp_path: Path, s
     assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == [".traveltide.lock"]
     time.sleep(1)
     assert _processes_in(tmp_path) == []
+
+
+def test_a_failing_remote_source_is_tried_download_attempts_times_in_all(tmp_path: Path) -> None:
+    with LocalHTTPServer() as server:
+        server.status("/users.csv", 503)
+        urls = {t: server.url(f"/{t}.csv") for t in ("users", "sessions", "flights", "hotels")}
+        (tmp_path / "traveltide.toml").write_text(
+            "download_attempts = 2\n[urls]\n" + "".join(f'{t} = "{u}"\n' for t, u in urls.items())
+        )
+        result = _run("run", "--source", "remote", cwd=tmp_path)
+        requests = len(server.gets("/users.csv"))
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert f"{urls['users']}: HTTP 503" in last
+    assert "gave up after 2 attempt(s)" in last
+    assert requests == 2  # the flow adds no retries of its own: the count said is the count made
+    assert not (tmp_path / "exports" / "traveltide.hyper").exists()

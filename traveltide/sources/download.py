@@ -31,15 +31,7 @@ _CHUNK = 1 << 20
 
 
 class DownloadError(TravelTideError, RuntimeError):
-    """A download failed; the message names the URL, what happened and what to do.
-
-    ``transient`` is true when every attempt failed for a reason that may pass (server
-    error, timeout, connection): a scheduler may try the whole fetch again later.
-    """
-
-    def __init__(self, message: str, *, transient: bool = False) -> None:
-        super().__init__(message)
-        self.transient = transient
+    """A download failed; the message names the URL, what happened and what to do."""
 
 
 class _Retryable(Exception):
@@ -89,7 +81,7 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _describe_transport(url: str, exc: httpx.TransportError, timeout: float) -> str:
+def _describe_transport(url: str, exc: httpx.TransportError, timeout: float, connect_timeout: float) -> str:
     host = urlparse(url).hostname
     cause: BaseException | None = exc
     while cause is not None:
@@ -98,6 +90,11 @@ def _describe_transport(url: str, exc: httpx.TransportError, timeout: float) -> 
         if isinstance(cause, ConnectionRefusedError):
             return f"the connection to {host!r} was refused; check the URL and that the server is up"
         cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.ConnectTimeout):
+        return (
+            f"no connection to {host!r} within {connect_timeout:g} s (the host does not answer); "
+            "check the URL and the network, or raise connect_timeout"
+        )
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"the server closed the connection before the body was complete ({exc}); try again later"
     if isinstance(exc, httpx.TimeoutException):
@@ -210,6 +207,7 @@ def download(
     url: str,
     dest_dir: Path,
     timeout: float,
+    connect_timeout: float,
     attempts: int,
     progress: Callable[[str], None] | None = None,
     backoff: float = 1.0,
@@ -217,9 +215,10 @@ def download(
 ) -> Download:
     """Fetch ``url`` into ``dest_dir`` unless the cached copy is still current.
 
-    ``timeout`` bounds each wait for the server (connect and between data); connection
-    errors, timeouts, HTTP 5xx and cut bodies are retried up to ``attempts`` times in all,
-    waiting ``backoff`` seconds, then twice as long each time. HTTP 4xx is not retried.
+    ``connect_timeout`` bounds each wait for a connection, ``timeout`` each wait for data;
+    connection errors, timeouts, HTTP 5xx and cut bodies are retried up to ``attempts`` times
+    in all (the only retries of a run: the message's count is the count made), waiting
+    ``backoff`` seconds, then twice as long each time. HTTP 4xx is not retried.
     ``expect_columns`` (the table's columns) rejects a body whose header is another file's.
     Raises :class:`DownloadError` naming the URL.
     """
@@ -230,7 +229,9 @@ def download(
     if progress:
         progress(f"checking {url}" if cached else f"downloading {url}")
     last = ""
-    with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=True) as client:
+    started = time.monotonic()
+    limits = httpx.Timeout(timeout, connect=connect_timeout)
+    with httpx.Client(timeout=limits, follow_redirects=True) as client:
         for attempt in range(1, attempts + 1):
             try:
                 return _fetch_once(
@@ -246,7 +247,7 @@ def download(
             except _Retryable as exc:
                 last = str(exc)
             except httpx.TransportError as exc:
-                last = _describe_transport(url, exc, timeout)
+                last = _describe_transport(url, exc, timeout, connect_timeout)
             except httpx.HTTPError as exc:
                 raise DownloadError(f"{url}: {type(exc).__name__}: {exc}; check the URL") from None
             if attempt < attempts:
@@ -254,4 +255,5 @@ def download(
                 if progress:
                     progress(f"{url}: {last}; retrying in {delay:g} s (attempt {attempt + 1} of {attempts})")
                 time.sleep(delay)
-    raise DownloadError(f"{url}: {last} (gave up after {attempts} attempt(s))", transient=True)
+    spent = time.monotonic() - started
+    raise DownloadError(f"{url}: {last} (gave up after {attempts} attempt(s) in {spent:.0f} s)")

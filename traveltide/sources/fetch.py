@@ -111,6 +111,7 @@ def _from_remote(settings: Settings, progress: Callable[[str], None] | None) -> 
             url=settings.urls[table.name],
             dest_dir=settings.cache_dir / "downloads" / table.name,
             timeout=settings.download_timeout,
+            connect_timeout=settings.connect_timeout,
             attempts=settings.download_attempts,
             progress=progress,
             expect_columns=table.column_names,
