@@ -10,7 +10,7 @@ run and tested without Prefect. :class:`traveltide.run.Run` keeps the time and t
 from __future__ import annotations
 
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -262,7 +262,7 @@ def step_segment_diagnostics(*, settings: Settings, paths: RunPaths, segments: S
     from traveltide.segmentation import draw_diagnostics
 
     with _connect(paths) as con:
-        return draw_diagnostics(
+        drawn = draw_diagnostics(
             con=con,
             k=segments.k,
             k_selection=segments.k_selection,
@@ -272,6 +272,10 @@ def step_segment_diagnostics(*, settings: Settings, paths: RunPaths, segments: S
             seed=settings.seed,
             plots_dir=paths.staging / "plots",
         )
+    # Recorded relative to the exports folder, as every output of the manifest: the staging
+    # folder is gone once the run is published.
+    plots = {kind: Path(p).relative_to(paths.staging).as_posix() for kind, p in drawn.plots.items()}
+    return replace(drawn, plots=plots)
 
 
 def step_mart(*, paths: RunPaths) -> Star:

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import json
+import os
+import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -141,3 +145,47 @@ def test_a_failing_remote_source_is_tried_download_attempts_times_in_all(tmp_pat
     assert "gave up after 2 attempt(s)" in last
     assert requests == 2  # the flow adds no retries of its own: the count said is the count made
     assert not (tmp_path / "exports" / "traveltide.hyper").exists()
+
+
+def _paths_in(text: str) -> set[Path]:
+    """Absolute paths of files and folders named in ``text`` (log lines, messages)."""
+    return {Path(m.rstrip(".,;:)")) for m in re.findall(r"(/[\w./+-]+)", text) if m.count("/") > 2}
+
+
+def _manifest_paths(value: object) -> list[str]:
+    if isinstance(value, dict):
+        found = [v for k, v in value.items() if k in {"path", "docs"} and isinstance(v, str)]
+        if isinstance(value.get("plots"), dict):
+            found += list(value["plots"].values())
+        return found + [p for v in value.values() for p in _manifest_paths(v)]
+    if isinstance(value, list):
+        return [p for v in value for p in _manifest_paths(v)]
+    return []
+
+
+@pytest.mark.slow
+def test_outputs_follow_the_umask_and_every_path_said_exists_after_publish(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*CLI, "run", "--sample-users", "20000"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        preexec_fn=lambda: os.umask(0o002),  # a shared folder: the group writes too
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    exports = tmp_path / "exports"
+    modes = {p.relative_to(exports).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in exports.rglob("*")}
+    assert modes["traveltide.hyper"] == 0o664  # Hyper writes it 0640
+    wrong = {name: oct(mode) for name, mode in modes.items() if mode != (0o775 if (exports / name).is_dir() else 0o664)}
+    assert wrong == {}
+    manifest = json.loads((exports / "manifest.json").read_text())
+    named = _manifest_paths(manifest)
+    assert any("plots/" in p for p in named) and any(p.endswith("index.html") for p in named)
+    missing = [p for p in named if not (exports / p).exists()]  # relative paths are under the exports
+    assert missing == []
+    log = next((tmp_path / ".cache" / "logs").glob("run-*.log")).read_text()
+    said = _paths_in(log + result.stdout + result.stderr)
+    assert said, "the run names its outputs"
+    assert sorted(str(p) for p in said if not p.exists()) == []

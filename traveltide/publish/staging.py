@@ -22,8 +22,10 @@ from traveltide.errors import TravelTideError
 __all__ = [
     "ExportsBusy",
     "FolderProblem",
+    "current_umask",
     "exports_lock",
     "folder_problem",
+    "follow_umask",
     "new_staging",
     "publish_staging",
     "remove_stale_staging",
@@ -64,7 +66,7 @@ def exports_lock(*, exports: Path) -> Iterator[None]:
     """Hold the exports folder for one run; refuse at once if another run holds it."""
     exports.mkdir(parents=True, exist_ok=True)
     lock_path = exports / LOCK_NAME
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -109,12 +111,39 @@ def _replace(src: Path, dst: Path) -> None:
         os.replace(src, dst)
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` sets it, racing other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def follow_umask(*, folder: Path) -> None:
+    """Give everything under ``folder`` the modes the umask gives a new file or folder.
+
+    Some writers create private files (Hyper writes the extract 0640, temporary files are
+    0600); on a shared exports folder every reader of the .tds must also open its extract.
+    """
+    mask = current_umask()
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_symlink():
+            continue
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
+
+
 def publish_staging(*, staging: Path, exports: Path, last: tuple[str, ...] = ()) -> list[Path]:
     """Move every entry of ``staging`` into ``exports``; the names in ``last`` go last, in order.
 
     Each file replaces its predecessor atomically (rename on one filesystem); folders are
-    swapped. The staging folder is removed afterwards.
+    swapped. Modes follow the umask. The staging folder is removed afterwards.
     """
+    follow_umask(folder=staging)
     entries = sorted(p.name for p in staging.iterdir())
     order = [n for n in entries if n not in last] + [n for n in last if n in entries]
     published = []

@@ -99,8 +99,7 @@ class LayerValidation:
         passed = sum(o.success for o in self.outcomes)
         lines = [
             f"{self.layer}: {passed}/{len(self.outcomes)} expectations passed in {len(self.suites)} suites "
-            f"({len(self.critical_failures)} critical, {len(self.warnings)} warnings) in {self.seconds:.1f} s; "
-            f"docs: {self.docs_index}"
+            f"({len(self.critical_failures)} critical, {len(self.warnings)} warnings) in {self.seconds:.1f} s"
         ]
         lines += [f"  CRITICAL {o.describe()}" for o in self.critical_failures]
         lines += [f"  warning  {o.describe()}  (why: {o.why})" for o in self.warnings]
