@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
 from helpers.data import COHORT_EXTRACT, DISTINCT_VALUES
@@ -427,6 +428,21 @@ def test_cohort_shares_match_the_real_database() -> None:
     assert (counts >= 7).mean() == pytest.approx(24_724 / 1_020_926, rel=0.2)
     assert (counts >= 8).mean() == pytest.approx(5_998 / 1_020_926, rel=0.35)  # ~1.2x, see sample_model
     assert len(s["user"]) / n == pytest.approx(5_408_063 / 1_020_926, rel=0.06)
+
+
+def test_user_base_and_session_years_match_the_real_database_while_the_cohort_stays_female() -> None:
+    """Real base: M 54.8 %, F 44.4 %, O 0.8 %, 58.4 % of sessions in 2023; the cohort extract
+    (>= 7 sessions since 2023-01-04 here) is 89.5 % female in its first 400 users."""
+    n = 60_000
+    arrays = simulate(users=n, seed=11)
+    gender, s = arrays.users["gender"], arrays.sessions
+    assert {g: (gender == g).mean() for g in "MFO"} == pytest.approx({"M": 0.548, "F": 0.444, "O": 0.008}, abs=0.02)
+    start = s["session_start"]
+    assert (start >= np.datetime64("2023-01-01", "us").astype(np.int64)).mean() == pytest.approx(0.584, abs=0.03)
+    window = start >= np.datetime64("2023-01-04", "us").astype(np.int64)
+    cohort = np.bincount(s["user"][window], minlength=n) >= 7
+    real = pd.read_csv(COHORT_EXTRACT / "users.csv").gender.eq("F").mean()
+    assert (gender[cohort] == "F").mean() == pytest.approx(real, abs=0.05)
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:

@@ -9,14 +9,19 @@ of the course's cohort extract):
   id 0 on 2021-04-01, 94k on 2022-02-01, 503k on 2023-01-01, 1,020,926 by 2023-07-22.
   A sample of N users keeps the same date range (user_id / N is the position on the curve).
 * Activity: non-cancellation sessions per user = 1 + Binomial(8, engagement / 8) with the
-  engagement a hidden per-user Gamma(20) draw around a sign-up dependent mean (8.5 up to
-  2022-09, falling to 3.7 by mid-Nov 2022, 4.0 around 2023-01-10, 3.6-4.0 after), spread evenly
-  (stratified) over an active span of 140-240 days after sign-up and cut at 2023-07-28.
-  The thin binomial tail is what the real cohort needs (users with >= 8 window sessions are
-  only a quarter of those with >= 7). On 300,000 users (seed 11) it gives 0.96x the real
-  share with >= 7 sessions since 2023-01-04 (2.42 %), 1.22x the share with >= 8 (0.59 %),
-  5.19 sessions per user (real 5.30), cohort members concentrated among users who signed up
-  in Dec 2022 - Feb 2023 as in the real cohort, and session volume growing over time.
+  engagement a hidden per-user Gamma(20) draw around a sign-up dependent mean (4.5 up to
+  2022-06, 8.5 by 2022-09, falling to 3.7 by mid-Nov 2022, 4.0 around 2023-01-10, 3.6-4.0
+  after), spread evenly (stratified) over an active span of 140-240 days after sign-up and cut
+  at 2023-07-28; 80 % of the users who signed up before 2022-08 come back in 2023 for 2-5
+  sessions (too few to make any of them a cohort member). The thin binomial tail is what the
+  real cohort needs (users with >= 8 window sessions are only a quarter of those with >= 7).
+  On 100,000 users (seeds 11, 12) it gives 1.03-1.08x the real share with >= 7 sessions since
+  2023-01-04 (2.42 %), 1.20-1.25x the share with >= 8 (0.59 %), 5.22 sessions per user (real
+  5.30), 58.4 % of sessions in 2023 (real 58.4 %), cohort members concentrated among users who
+  signed up in Dec 2022 - Feb 2023 as in the real cohort, and session volume growing over time.
+* Gender follows activity as in the real data: the default cohort (>= 7 sessions since
+  2023-01-04) is 88 % female as the cohort extract is; the other users get the mix that makes
+  the whole base the real one (M 54.8 %, F 44.4 %, O 0.8 %). Nothing else depends on gender.
 * Session kinds: 57 % browse, 41.5 % booking (70 % flight+hotel, 14.5 % flight only, 15.5 %
   hotel only), 1.7 % cancellation (4.1 % of trips, dropped when it would fall after the
   export end). A cancellation starts at its booking session's end plus 0..lead days (the
@@ -102,7 +107,8 @@ _SIGNUP_CURVE = (  # (date, share of user ids signed up by then)
     ("2023-07-22", 1_020_926),
 )
 _ENGAGEMENT = (  # (sign-up date, mean planned sessions beyond the first)
-    ("2021-04-01", 8.5),
+    ("2021-04-01", 4.5),
+    ("2022-06-01", 4.5),
     ("2022-09-01", 8.5),
     ("2022-10-01", 8.2),
     ("2022-11-15", 3.7),
@@ -113,6 +119,18 @@ _ENGAGEMENT = (  # (sign-up date, mean planned sessions beyond the first)
     ("2023-07-28", 4.0),
 )
 _MAX_EXTRA_SESSIONS = 8
+# Returning users: of those who signed up before _RETURN_BEFORE, this share comes back in 2023
+# for 2 + Binomial(3, 0.5) sessions spread over 2023 (at most 5: none reaches a cohort).
+_RETURN_BEFORE = "2022-08-01"
+_RETURN_FROM = "2023-01-01"
+_RETURN_SHARE = 0.8
+# Gender follows activity, as in the real data: the default cohort (>= 7 sessions since
+# 2023-01-04) is 88.1 % female (cohort extract), the whole user base 44.4 % (M 54.8, O 0.8).
+_COHORT_START = "2023-01-04"
+_COHORT_SESSIONS = 7
+_GENDERS = np.array(["F", "M", "O"])
+_COHORT_GENDER = np.array([0.881, 0.117, 0.002])
+_BASE_GENDER = np.array([0.444, 0.548, 0.008])
 
 # Archetypes: typical, discount hunter, heavy packer, long-stay traveller, canceller, window shopper.
 _ARCHETYPE_SHARE = np.array([0.50, 0.15, 0.12, 0.13, 0.05, 0.05])
@@ -183,11 +201,10 @@ def _users(rng: np.random.Generator, n: int) -> tuple[dict[str, np.ndarray], np.
     birth = _day("1981-01-01") + np.rint(rng.normal(0.0, 11.5 * 365.25, n)).astype(np.int64)
     birth = birth.clip(_day("1935-01-01"), _day("2006-12-31"))
     home = _pick(rng, np.array([a[5] for a in HOME_AIRPORTS], float), n)
-    gender = np.array(["F", "M", "O"])[_pick(rng, np.array([0.881, 0.117, 0.002]), n)]
     users = {
         "user_id": np.arange(n, dtype=np.int32),
         "birthdate": birth,
-        "gender": gender,
+        "gender": rng.random(n),  # a uniform draw, turned into a gender once activity is known
         "married": rng.random(n) < 0.44,
         "has_children": rng.random(n) < 0.33,
         "home_country": np.array([a[2] for a in HOME_AIRPORTS])[home],
@@ -219,7 +236,22 @@ def _session_days(rng: np.random.Generator, signup_day: np.ndarray) -> tuple[np.
         t,
     )
     keep = t < _END
-    return user[keep], t[keep]
+    returning = (signup_day < _day(_RETURN_BEFORE)) & (rng.random(n) < _RETURN_SHARE)
+    extra = np.where(returning, 2 + rng.binomial(3, 0.5, n), 0)
+    r_user = np.repeat(np.arange(n), extra)
+    r_t = _day(_RETURN_FROM) + rng.random(len(r_user)) * (_END - _day(_RETURN_FROM))
+    user, t = np.concatenate([user[keep], r_user]), np.concatenate([t[keep], r_t])
+    order = np.lexsort((t, user))
+    return user[order], t[order]
+
+
+def _genders(uniform: np.ndarray, cohort: np.ndarray) -> np.ndarray:
+    """Genders from one uniform draw per user: the cohort's mix for cohort users, and for the
+    others the mix that brings the whole base to the real one."""
+    share = cohort.mean()
+    rest = ((_BASE_GENDER - share * _COHORT_GENDER) / max(1.0 - share, 1e-9)).clip(0, None)
+    cdf = np.where(cohort[:, None], np.cumsum(_COHORT_GENDER), np.cumsum(rest / rest.sum()))
+    return _GENDERS[(uniform[:, None] >= cdf).sum(axis=1).clip(0, 2)]
 
 
 def simulate(*, users: int, seed: int) -> SampleArrays:
@@ -311,6 +343,9 @@ def simulate(*, users: int, seed: int) -> SampleArrays:
     }
     order = np.lexsort((sessions["user"], sessions["session_start"]))
     sessions = {k: v[order] for k, v in sessions.items()}
+    window = sessions["session_start"] >= _day(_COHORT_START) * _DAY_US
+    cohort = np.bincount(sessions["user"][window], minlength=users) >= _COHORT_SESSIONS
+    u["gender"] = _genders(u["gender"], cohort)
     flights["trip"] = np.flatnonzero(has_flight)
     hotels["trip"] = np.flatnonzero(has_hotel)
     return SampleArrays(users=u, sessions=sessions, flights=flights, hotels=hotels, trip_user=t_user)
