@@ -34,6 +34,7 @@ gold = task(name="gold")(pipeline.step_gold)
 segment = task(name="segment")(pipeline.step_segment)
 segment_diagnostics = task(name="segment_diagnostics")(pipeline.step_segment_diagnostics)
 mart = task(name="mart")(pipeline.step_mart)
+rejects = task(name="rejects")(pipeline.step_rejects)
 export_parquet = task(name="export_parquet")(pipeline.step_export_parquet)
 extract = task(name="extract")(pipeline.step_extract)
 data_docs = task(name="data_docs")(pipeline.step_data_docs)
@@ -50,6 +51,7 @@ def traveltide_mart(settings: Settings | None = None) -> dict[str, Any]:
         loaded = run.time("bronze", bronze, paths=paths, fetched=fetched)
         run.check("bronze", validate.submit(paths=paths, layer="bronze"))
         cleaned = run.time("silver", silver, settings=settings, paths=paths)
+        rejected = run.time("rejects", rejects, paths=paths)
         run.gate("bronze")
         run.check("silver", validate.submit(paths=paths, layer="silver"))
         cohort = run.time("gold", gold, settings=settings, paths=paths)
@@ -67,6 +69,7 @@ def traveltide_mart(settings: Settings | None = None) -> dict[str, Any]:
             fetched=fetched,
             loaded=loaded,
             cleaned=cleaned,
+            rejected=rejected,
             cohort=cohort,
             segments=segments,
             parquet=run.collect("parquet_export"),

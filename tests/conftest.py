@@ -51,7 +51,9 @@ def good_run(harness, sample_dir, tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("run")
     manifest = traveltide_mart(
-        settings=load_settings(source=str(sample_dir), exports=tmp / "exports", cache_dir=tmp / "cache")
+        settings=load_settings(
+            source=str(sample_dir), exports=tmp / "exports", cache_dir=tmp / "cache", min_segment_size=10
+        )
     )
     return tmp / "exports", manifest
 

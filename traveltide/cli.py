@@ -25,7 +25,13 @@ def _settings_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--min-sessions", dest="min_sessions", type=int, help="sessions in the window to join the cohort (default 7)"
     )
-    p.add_argument("--k", help="number of segments, or 'auto' to choose it by silhouette (default 4)")
+    p.add_argument("--k", help="number of segments (2 to 20), or 'auto' to choose it by silhouette (default 4)")
+    p.add_argument(
+        "--min-segment-size",
+        dest="min_segment_size",
+        type=int,
+        help="fewest users a segment may have; auto never keeps a smaller one (default 30)",
+    )
     p.add_argument("--seed", type=int, help="seed of the segmentation (default 42)")
     p.add_argument(
         "--conflict-tolerance",
@@ -77,6 +83,7 @@ def _load(args: argparse.Namespace) -> Settings:
         seed=args.seed,
         sample_users=args.sample_users,
         conflict_tolerance=args.conflict_tolerance,
+        min_segment_size=args.min_segment_size,
     )
 
 

@@ -19,6 +19,7 @@ import duckdb
 from traveltide.bronze import BronzeReport
 from traveltide.errors import TravelTideError
 from traveltide.publish.parquet import ParquetFile
+from traveltide.publish.rejects import Rejects
 from traveltide.quality import LayerValidation
 from traveltide.quality.suites import LayerName
 from traveltide.run import RunPaths
@@ -36,6 +37,7 @@ __all__ = [
     "Fetched",
     "Funnel",
     "Loaded",
+    "SegmentsTooSmall",
     "SilverTable",
     "Star",
     "read_silver_accounts",
@@ -55,12 +57,14 @@ __all__ = [
 
 EXTRACT_NAME = "traveltide.hyper"
 MANIFEST_NAME = "manifest.json"
-# The first rejected lines go into the manifest, so it alone tells an operator what to fix.
-_REJECTS_SAMPLE = 20
 
 
 class EmptyCohortError(TravelTideError):
     """No user meets the cohort rule: nothing to segment, nothing is published."""
+
+
+class SegmentsTooSmall(TravelTideError):
+    """The cohort cannot fill a fixed k segments of min_segment_size users: refused before clustering."""
 
 
 @dataclass(frozen=True)
@@ -79,13 +83,12 @@ class Fetched:
 
 @dataclass(frozen=True)
 class Loaded:
-    """What bronze loaded, and the first lines it set aside."""
+    """What bronze loaded (its unparsable lines are published in full by the rejects step)."""
 
     report: BronzeReport
-    rejects_sample: tuple[dict[str, Any], ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.report.to_dict(), "rejects_sample": list(self.rejects_sample)}
+        return self.report.to_dict()
 
 
 @dataclass(frozen=True)
@@ -165,13 +168,7 @@ def step_bronze(*, paths: RunPaths, fetched: Fetched) -> Loaded:
     from traveltide.bronze import load_bronze
 
     with _connect(paths) as con:
-        report = load_bronze(con=con, files=fetched.paths())
-        sample = con.execute(
-            "select table_name, line, column_name, reason from bronze.rejects order by table_name, line limit ?",
-            [_REJECTS_SAMPLE],
-        ).fetchall()
-    keys = ("table", "line", "column", "reason")
-    return Loaded(report=report, rejects_sample=tuple(dict(zip(keys, row, strict=True)) for row in sample))
+        return Loaded(report=load_bronze(con=con, files=fetched.paths()))
 
 
 def step_validate(*, paths: RunPaths, layer: LayerName) -> LayerValidation:
@@ -241,6 +238,14 @@ def step_gold(*, settings: Settings, paths: RunPaths) -> Cohort:
             f"({in_window} users have sessions in that window, the most active has {most}); "
             "lower --min-sessions or choose an earlier --start-date. Nothing was published."
         )
+    if settings.k is not None and rows["cohort"] < settings.k * settings.min_segment_size:
+        most_k = rows["cohort"] // settings.min_segment_size
+        raise SegmentsTooSmall(
+            f"--k {settings.k} needs at least {settings.k * settings.min_segment_size:,} cohort users "
+            f"({settings.min_segment_size} per segment, min_segment_size); the cohort has {rows['cohort']:,}: "
+            + (f"set --k to at most {most_k}, " if most_k >= 2 else "")
+            + "use --k auto, lower min_segment_size or widen the cohort. Nothing was published."
+        )
     return Cohort(rows=rows, funnel=Funnel(users=users, users_in_window=in_window, cohort=rows["cohort"]))
 
 
@@ -250,7 +255,13 @@ def step_segment(*, settings: Settings, paths: RunPaths) -> SegmentationResult:
 
     with _connect(paths) as con:
         return segment_users(
-            con=con, k=settings.k, k_min=settings.k_min, k_max=settings.k_max, seed=settings.seed, plots_dir=None
+            con=con,
+            k=settings.k,
+            k_min=settings.k_min,
+            k_max=settings.k_max,
+            min_segment_size=settings.min_segment_size,
+            seed=settings.seed,
+            plots_dir=None,
         )
 
 
@@ -269,6 +280,7 @@ def step_segment_diagnostics(*, settings: Settings, paths: RunPaths, segments: S
             candidates=segments.candidates,
             k_min=settings.k_min,
             k_max=settings.k_max,
+            min_segment_size=settings.min_segment_size,
             seed=settings.seed,
             plots_dir=paths.staging / "plots",
         )
@@ -284,6 +296,14 @@ def step_mart(*, paths: RunPaths) -> Star:
 
     with _connect(paths) as con:
         return Star(rows=build_layer(con=con, layer="mart"))
+
+
+def step_rejects(*, paths: RunPaths) -> Rejects:
+    """Write every source line bronze could not parse or silver set aside into the staging folder."""
+    from traveltide.publish.rejects import write_rejects
+
+    with _connect(paths) as con:
+        return write_rejects(con=con, out_dir=paths.staging)
 
 
 def step_export_parquet(*, paths: RunPaths) -> dict[str, dict[str, ParquetFile]]:

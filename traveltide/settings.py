@@ -27,6 +27,7 @@ from traveltide.errors import TravelTideError
 
 __all__ = ["BRONZE_TABLES", "Settings", "SettingsError", "load_settings"]
 
+K_LIMIT = 20
 BRONZE_TABLES: tuple[str, ...] = tuple(t.name for t in bronze.LAYER.published)
 
 _BUCKET = "https://lakehouse-masteryproject-2025.s3.eu-north-1.amazonaws.com/bronze"
@@ -82,11 +83,16 @@ class Settings(BaseSettings):
     # Largest share of a source table's rows that may be conflicting versions of a key (same key,
     # other values) before the run stops. Identical repeated rows are always dropped and reported.
     conflict_tolerance: float = Field(default=0.01, ge=0, le=1)
-    # Number of segments; None chooses it automatically within [k_min, k_max].
-    k: int | None = Field(default=4, ge=2)
+    # Number of segments; None chooses it automatically within [k_min, k_max]. At most
+    # K_LIMIT: every segment is an audience marketing names, reads and measures.
+    k: int | None = Field(default=4, ge=2, le=K_LIMIT)
     # Range searched when k is chosen automatically.
-    k_min: int = Field(default=2, ge=2)
-    k_max: int = Field(default=8, ge=2)
+    k_min: int = Field(default=2, ge=2, le=K_LIMIT)
+    k_max: int = Field(default=8, ge=2, le=K_LIMIT)
+    # Fewest users a segment may have: --k auto never keeps a smaller one; a fixed k that the
+    # cohort cannot fill (k x this) is refused before clustering. 30: the usual floor for a
+    # mean (the segment's averages are its reasons) to mean anything.
+    min_segment_size: int = Field(default=30, ge=1)
     # Seed of k-means and of any sampling in the segmentation step.
     seed: int = 42
     # Hyper file format version of the extract (decides which Tableau releases open it).

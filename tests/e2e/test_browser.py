@@ -274,7 +274,9 @@ def build_exports(root: Path) -> tuple[Path, Path]:
         )
         con.execute("create table gold.user_features as select * from features")
         con.unregister("features")
-        segmented = segment_users(con=con, k=4, k_min=2, k_max=6, seed=42, plots_dir=exports / "plots").to_dict()
+        segmented = segment_users(
+            con=con, k=4, k_min=2, k_max=6, min_segment_size=1, seed=42, plots_dir=exports / "plots"
+        ).to_dict()
     checks = validate_layer(db_path=db, layer="bronze", docs_dir=exports / "data_docs", run_id="browser-test")
     manifest = {
         "run_id": "browser-test",

@@ -40,6 +40,7 @@ def test_help_lists_the_commands_without_heavy_imports() -> None:
         (["run", "--start-date", "2023-02-30"], "invalid setting start_date"),
         (["run", "--min-sessions", "0"], "invalid setting min_sessions"),
         (["run", "--source", "carrier-pigeon"], "invalid setting source: 'carrier-pigeon' is not a known source"),
+        (["run", "--k", "500"], "invalid setting k: Input should be less than or equal to 20"),
     ],
 )
 def test_invalid_settings_exit_2_with_the_setting_named(args: list[str], message: str, tmp_path: Path) -> None:
@@ -154,7 +155,7 @@ def _paths_in(text: str) -> set[Path]:
 
 def _manifest_paths(value: object) -> list[str]:
     if isinstance(value, dict):
-        found = [v for k, v in value.items() if k in {"path", "docs"} and isinstance(v, str)]
+        found = [v for k, v in value.items() if k in {"path", "docs", "csv", "parquet"} and isinstance(v, str)]
         if isinstance(value.get("plots"), dict):
             found += list(value["plots"].values())
         return found + [p for v in value.values() for p in _manifest_paths(v)]
@@ -183,9 +184,27 @@ def test_outputs_follow_the_umask_and_every_path_said_exists_after_publish(tmp_p
     manifest = json.loads((exports / "manifest.json").read_text())
     named = _manifest_paths(manifest)
     assert any("plots/" in p for p in named) and any(p.endswith("index.html") for p in named)
+    assert "rejects/rejects.csv" in named
+    assert "Set aside: no source line" in result.stdout  # the sample is clean
     missing = [p for p in named if not (exports / p).exists()]  # relative paths are under the exports
     assert missing == []
     log = next((tmp_path / ".cache" / "logs").glob("run-*.log")).read_text()
     said = _paths_in(log + result.stdout + result.stderr)
     assert said, "the run names its outputs"
     assert sorted(str(p) for p in said if not p.exists()) == []
+
+
+def test_a_fixed_k_the_cohort_cannot_fill_is_refused_before_clustering(tmp_path: Path) -> None:
+    result = _run("run", "--sample-users", "6000", "--k", "12", cwd=tmp_path)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert re.fullmatch(
+        r"traveltide: --k 12 needs at least 360 cohort users \(30 per segment, min_segment_size\); the cohort has "
+        r"\d+: set --k to at most \d+, use --k auto, lower min_segment_size or widen the cohort\. Nothing was published\.",
+        last,
+    ), last
+    cohort = int(re.search(r"the cohort has (\d+)", last).group(1))
+    assert int(re.search(r"at most (\d+)", last).group(1)) == cohort // 30
+    log = next((tmp_path / ".cache" / "logs").glob("run-*.log")).read_text()
+    assert "silver: done in" in log and "segment: done in" not in log  # refused with the cohort, before k-means
+    assert not (tmp_path / "exports" / "traveltide.hyper").exists()

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from flows import traveltide_flow
@@ -58,7 +59,14 @@ def _source(sample_dir: Path, tmp_path: Path, name: str = "source") -> Path:
 
 def _settings(source: Path, exports: Path, tmp_path: Path, **extra) -> Settings:
     return load_settings(
-        **{"source": str(source), "exports": str(exports), "cache_dir": str(tmp_path / "cache"), **extra}
+        **{
+            "source": str(source),
+            "exports": str(exports),
+            "cache_dir": str(tmp_path / "cache"),
+            # the fixtures' cohorts have 100 to 140 users: room for four segments of 10
+            "min_segment_size": 10,
+            **extra,
+        }
     )
 
 
@@ -203,8 +211,9 @@ def test_unparsable_rows_are_set_aside_and_counted(harness, sample_dir, previous
     data_lines = len(lines) - 1
     assert manifest["bronze"]["rejected"]["sessions"] == 4
     assert manifest["bronze"]["rows"]["sessions"] + 4 == data_lines
-    rejected_lines = {r["line"] for r in manifest["bronze"]["rejects_sample"] if r["table"] == "sessions"}
-    assert rejected_lines == {11, 21, 31, 41}
+    rejects = pd.read_parquet(previous / "rejects" / "rejects.parquet")
+    assert set(rejects.line[rejects.table_name == "sessions"]) == {11, 21, 31, 41}
+    assert rejects.reason[rejects.table_name == "sessions"].str.startswith("does not parse: ").all()
 
 
 def test_extra_column_and_other_order_complete_with_a_warning(
@@ -250,6 +259,29 @@ def test_dirty_sample_in_awkward_paths_runs_end_to_end(harness, tmp_path) -> Non
     assert len(orphans) == 1
     # Every cohort user still gets exactly one perk.
     assert sum(s["users"] for s in manifest["segments"]["segments"]) == manifest["row_counts"]["gold"]["cohort"]
+
+    # Every line the run did not take is published with its line number and text: the
+    # injected unparsable lines, the later copy of each repeated row, and the sessions of the
+    # users whose own line did not parse (worked out here from the files themselves).
+    rejects = pd.read_parquet(exports / "rejects" / "rejects.parquet")
+    assert rejects.equals(
+        pd.read_csv(exports / "rejects" / "rejects.csv", dtype={"key_value": object}).astype(rejects.dtypes)
+    )
+    lost_users = {str(r["key"]) for r in faults["tables"]["users"]["unparsable_rows"]}
+    sessions_file = pd.read_csv(src / "sessions.csv", dtype=str, keep_default_na=False)
+    orphaned = sessions_file.index[sessions_file.user_id.isin(lost_users)] + 2  # header is line 1
+    expected = {
+        (table, line)
+        for table in TABLES
+        for kind in ("unparsable_rows", "duplicate_rows")
+        for line in (r["line"] for r in faults["tables"][table][kind])
+    } | {("sessions", int(line)) for line in orphaned}
+    assert set(zip(rejects.table_name, rejects.line, strict=True)) == expected
+    lines = {t: (src / f"{t}.csv").read_text(encoding="utf-8").splitlines() for t in TABLES}
+    for row in rejects.itertuples():
+        assert row.raw_line == lines[row.table_name][row.line - 1], (row.table_name, row.line)
+        assert row.file == str(src / f"{row.table_name}.csv")
+    assert manifest["rejects"]["lines"] == len(expected)
 
 
 def test_concurrent_run_is_refused_and_changes_nothing(harness, sample_dir, previous, tmp_path) -> None:
@@ -304,6 +336,8 @@ def test_killed_run_leaves_the_old_extract_and_the_next_run_succeeds(harness, sa
         str(sample_dir),
         "--exports",
         str(previous),
+        "--min-segment-size",
+        "10",
     ]
     child = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300

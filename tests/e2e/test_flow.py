@@ -29,7 +29,14 @@ TABLES = ("users", "sessions", "flights", "hotels")
 
 def _settings(tmp: Path, source: Path, **extra) -> Settings:
     return load_settings(
-        **{"source": str(source), "exports": str(tmp / "exports"), "cache_dir": str(tmp / "cache"), **extra}
+        **{
+            "source": str(source),
+            "exports": str(tmp / "exports"),
+            "cache_dir": str(tmp / "cache"),
+            # the fixtures' cohorts have 100 to 140 users: room for four segments of 10
+            "min_segment_size": 10,
+            **extra,
+        }
     )
 
 
@@ -107,6 +114,8 @@ def test_layered_parquet_exports_match_the_sources(good_run, sample_dir) -> None
         "set_aside",
         "key_conflicts",
         "conflict_shares",
+        "plausible_bounds",
+        "implausible_values",
     }
     assert set(parquet["gold"]) >= {"cohort", "sessions", "trips", "user_features", "segments", "user_segments"}
     con = duckdb.connect()

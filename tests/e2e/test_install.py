@@ -70,7 +70,18 @@ def test_a_wheel_installed_into_a_fresh_environment_runs_the_pipeline(tmp_path: 
     run_env = {k: v for k, v in env.items() if not k.startswith(("PREFECT_", "TRAVELTIDE_"))}
     installed = _run(python, "-c", "import traveltide; print(traveltide.__file__)", cwd=elsewhere, env=run_env)
     assert Path(installed.strip()).is_relative_to(venv), installed  # not the source tree
-    _run(venv / "bin" / "traveltide", "run", "--sample-users", "2000", "--exports", "out", cwd=elsewhere, env=run_env)
+    _run(
+        venv / "bin" / "traveltide",
+        "run",
+        "--sample-users",
+        "2000",
+        "--min-segment-size",
+        "5",
+        "--exports",
+        "out",
+        cwd=elsewhere,
+        env=run_env,
+    )
 
     manifest = json.loads((elsewhere / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert (elsewhere / "out" / "traveltide.hyper").is_file()

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 
 START = "2023-01-13"
 MIN_SESSIONS = 2
+MIN_SEGMENT_SIZE = 5  # the subset's cohort has a few dozen users
 SPEC = [
     "total_sessions",
     "cancellation_rate",
@@ -92,6 +93,7 @@ def test_a_real_export_runs_end_to_end_with_exact_spec_features(harness, real_ex
         cache_dir=tmp_path / "cache",
         start_date=START,
         min_sessions=MIN_SESSIONS,
+        min_segment_size=MIN_SEGMENT_SIZE,
     )
     manifest = traveltide_mart(settings=settings)
 
@@ -135,6 +137,7 @@ def test_conflicting_rows_beyond_the_tolerance_stop_the_run(harness, real_export
         "cache_dir": tmp_path / "cache",
         "start_date": START,
         "min_sessions": MIN_SESSIONS,
+        "min_segment_size": MIN_SEGMENT_SIZE,
     }
     with pytest.raises(ValidationFailed, match=r"(?s)silver\.conflict_shares.*flights\.csv.*conflict_tolerance"):
         traveltide_mart(settings=load_settings(**settings))
@@ -142,3 +145,70 @@ def test_conflicting_rows_beyond_the_tolerance_stop_the_run(harness, real_export
     # Within a tolerance the operator set, the run publishes and lists every conflict.
     manifest = traveltide_mart(settings=load_settings(**settings, conflict_tolerance=0.1))
     assert manifest["silver"]["flights"]["set_aside"]["conflicting row"] == len(changed)
+
+
+def test_implausible_values_are_listed_and_kept_out_of_the_features(harness, tmp_path: Path) -> None:
+    """The real export with four absurd values planted: a fare of 1e15 and 2e9 page clicks (both of
+    cohort users), 500 rooms and a birthdate in 1800. The run publishes, lists each one, and the
+    features are those of the export without the three rows that carry a value no booking can have."""
+    tables = _tables()
+    cohort = _expected_features(tables).index
+    sessions, flights, hotels, users = (tables[t].copy() for t in ("sessions", "flights", "hotels", "users"))
+    booked = sessions[sessions.user_id.isin(cohort) & sessions.trip_id.notna()]
+    fare_trip = booked.trip_id[booked.trip_id.isin(flights.trip_id)].iloc[0]
+    rooms_trip = hotels.trip_id[hotels.trip_id != fare_trip].iloc[0]  # the cohort booked no hotel here
+    clicks_session = sessions.session_id[sessions.user_id.isin(cohort)].iloc[-1]
+    old_user = int(cohort[0])
+    flights.loc[flights.trip_id == fare_trip, "base_fare_usd"] = 1e15
+    hotels.loc[hotels.trip_id == rooms_trip, "rooms"] = 500
+    sessions.loc[sessions.session_id == clicks_session, "page_clicks"] = 2_000_000_000
+    users.loc[users.user_id == old_user, "birthdate"] = "1800-01-01"
+    planted = {"users": users, "sessions": sessions, "flights": flights, "hotels": hotels}
+    _write_export(tmp_path / "export", planted)
+
+    exports = tmp_path / "exports"
+    manifest = traveltide_mart(
+        settings=load_settings(
+            source=str(tmp_path / "export"),
+            exports=exports,
+            cache_dir=tmp_path / "cache",
+            start_date=START,
+            min_sessions=MIN_SESSIONS,
+            min_segment_size=MIN_SEGMENT_SIZE,
+        )
+    )
+    listed = pd.read_parquet(exports / "silver" / "implausible_values.parquet")
+    assert sorted(zip(listed.table_name, listed.key_value, listed.column_name, listed.action, strict=True)) == sorted(
+        [
+            ("flights", fare_trip, "base_fare_usd", "row set aside"),
+            ("hotels", rooms_trip, "rooms", "row set aside"),
+            ("sessions", clicks_session, "page_clicks", "row set aside"),
+            ("users", str(old_user), "birthdate", "set to NULL"),
+        ]
+    )
+    for table in ("sessions", "flights", "hotels"):
+        assert manifest["silver"][table]["set_aside"]["implausible value"] == 1, table
+    warned = [
+        o["expectation"]
+        for o in manifest["validation"]["silver"]["outcomes"]
+        if o["severity"] == "warning" and not o["success"]
+    ]
+    assert any("values outside the plausible bounds" in w for w in warned)
+
+    # Independently: the features of the export without the three set-aside rows.
+    without = {
+        **tables,
+        "sessions": tables["sessions"][tables["sessions"].session_id != clicks_session],
+        "flights": tables["flights"][tables["flights"].trip_id != fare_trip],
+        "hotels": tables["hotels"][tables["hotels"].trip_id != rooms_trip],
+    }
+    got = pantab.frame_from_hyper(exports / "traveltide.hyper", table=("Extract", "dim_users")).set_index("user_id")
+    expected = _expected_features(without).astype(float)
+    pd.testing.assert_frame_equal(
+        got[SPEC].astype(float).sort_index(), expected, check_names=False, check_index_type=False, rtol=1e-9
+    )
+    assert got["total_base_fare"].max() < 1e6
+    # A user is kept (birthdate feeds no feature), the age of 223 is not published.
+    assert old_user in got.index
+    assert pd.isna(got.loc[old_user, "age"])
+    assert got["age"].dropna().between(0, 130).all()

@@ -118,11 +118,17 @@ def build_manifest(*, plots: dict[str, str] | None = None) -> dict[str, Any]:
             "warnings": ["users.csv: 3 rows could not be read"],
         },
         "silver": {"users": {"rows": 114, "set_aside": {"duplicate key": 2, "null key": 1}}},
+        "rejects": {"csv": "rejects/rejects.csv", "parquet": "rejects/rejects.parquet", "lines": 6, "by_reason": {}},
         "row_counts": {"gold": {"cohort": 8, "funnel": {"users": 100, "users_in_window": 40, "cohort": 8}}},
         "segments": {
             "k": 4,
-            "k_selection": "fixed",
-            "candidates": [{"k": k, "inertia": 100.0 / k, "silhouette": 0.1 * k} for k in (2, 3, 4, 5)],
+            "k_selection": "silhouette",
+            "min_segment_size": 30,
+            # k = 5 has the best silhouette but a segment of 12 users: left out.
+            "candidates": [
+                {"k": k, "inertia": 100.0 / k, "silhouette": 0.1 * k, "smallest": smallest}
+                for k, smallest in ((2, 60), (3, 40), (4, 31), (5, 12))
+            ],
             "silhouette": 0.4,
             "plots": plots or {},
         },
@@ -146,10 +152,11 @@ def build_manifest(*, plots: dict[str, str] | None = None) -> dict[str, Any]:
 
 
 class _Page(html.parser.HTMLParser):
-    """Tables (rows of cell texts), image sources, link targets and tags of a page."""
+    """Tables (rows of cell texts), image sources, link targets, tags and text of a page."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.chunks: list[str] = []
         self.tables: list[list[list[str]]] = []
         self.images: list[str] = []
         self.links: list[str] = []
@@ -175,7 +182,12 @@ class _Page(html.parser.HTMLParser):
             self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
             self._cell = None
 
+    @property
+    def text(self) -> str:
+        return " ".join("".join(self.chunks).split())
+
     def handle_data(self, data: str) -> None:
+        self.chunks.append(data)
         if self._cell is not None:
             self._cell.append(data)
 
@@ -256,6 +268,8 @@ def test_quality_source_and_k(report: Path) -> None:
         ["silver", "all suites", "8", "2", "0", "warned"],
     ]
     assert "../data_docs/index.html" in page.links
+    assert {"../rejects/rejects.csv", "../rejects/rejects.parquet"} <= set(page.links)
+    assert "Every such line (6)" in page.text
     assert table_with(page, "SHA-256 (first 12)")[1] == [
         "users",
         "/data/users.csv",
@@ -268,7 +282,9 @@ def test_quality_source_and_k(report: Path) -> None:
     assert table_with(page, "Seconds")[1:] == [["fetch", "1.5"], ["bronze", "2.2"], ["Total", "3.8"]]
     k_rows = table_with(page, "Segments (k)")[1:]
     assert [r[0] for r in k_rows] == ["2", "3", "4", "5"]
-    assert [r[3] for r in k_rows] == ["", "", "chosen", ""]
+    assert [r[3] for r in k_rows] == ["60", "40", "31", "12"]
+    assert [r[4] for r in k_rows] == ["", "", "chosen", "left out: a segment under 30 users"]
+    assert "Only k whose every segment has at least 30 users could be chosen." in page.text
 
 
 def test_images_exist_and_page_is_offline(report: Path) -> None:

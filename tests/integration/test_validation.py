@@ -108,7 +108,7 @@ def test_layers_validated_without_docs_get_them_in_one_build(bronze_db: Path, tm
     assert build_data_docs(docs_dir=docs) == docs.resolve() / "index.html"
     index = (docs / "index.html").read_text(encoding="utf-8")
     suites = [name for result in results for name in result.suites]
-    assert len(suites) == 11
+    assert len(suites) == 13
     for name in suites:
         assert name in index
         layer, table = name.split(".")

@@ -138,7 +138,7 @@ def _by_group(con, rows) -> dict[str, set[tuple[str, str]]]:
 
 
 def _run(con, **kw):
-    args = {"k": 4, "k_min": 2, "k_max": 6, "seed": 42, "plots_dir": None} | kw
+    args = {"k": 4, "k_min": 2, "k_max": 6, "min_segment_size": 1, "seed": 42, "plots_dir": None} | kw
     return segment_users(con=con, **args)
 
 
@@ -220,7 +220,7 @@ def test_shuffled_rows_give_identical_results(shuffle_seed):
     for order in (rows, random.Random(shuffle_seed).sample(rows, len(rows))):
         c = duckdb.connect()
         _load(c, order)
-        result = segment_users(con=c, k=5, k_min=2, k_max=6, seed=7, plots_dir=None).to_dict()
+        result = segment_users(con=c, k=5, k_min=2, k_max=6, min_segment_size=1, seed=7, plots_dir=None).to_dict()
         out.append(
             (
                 result,
@@ -243,6 +243,33 @@ def test_k_auto_picks_the_obvious_four_within_range(con):
     inertia = [c.inertia for c in result.candidates]
     assert inertia == sorted(inertia, reverse=True)
     assert _by_group(con, rows) == {g: {EXPECTED_FOUR[g]} for g in FOUR}
+
+
+def test_k_auto_never_keeps_a_segment_below_min_segment_size_and_says_so(con):
+    # Four clean groups, two of them twice as large: k = 4 separates best, but two of its
+    # segments have PER_GROUP users.
+    rows = _rows(FOUR)
+    rows += [dict(r, user_id=r["user_id"] + 1) for r in rows if r["group"] in ("packers", "cancellers")]
+    _load(con, rows)
+    assert _run(con, k=None, min_segment_size=1).k == 4
+    result = _run(con, k=None, min_segment_size=PER_GROUP + 1)
+    assert result.k != 4
+    sizes = dict(con.execute("SELECT segment_id, count(*) FROM gold.user_segments GROUP BY ALL").fetchall())
+    assert len(sizes) == result.k and min(sizes.values()) > PER_GROUP
+    smallest = {c.k: c.smallest for c in result.candidates}
+    assert smallest[4] == PER_GROUP
+    left_out = sorted(k for k, n in smallest.items() if n <= PER_GROUP)
+    assert result.k_note() == (
+        f"chosen by silhouette; k = {', '.join(map(str, left_out))} left out: a segment under {PER_GROUP + 1} users"
+    )
+
+
+def test_k_auto_with_no_k_big_enough_names_the_setting(con):
+    _load(con, _rows(FOUR))
+    with pytest.raises(
+        SegmentationError, match=r"no k in \[2, 6\] gives segments of at least 17 users \(min_segment_size\)"
+    ):
+        _run(con, k=None, min_segment_size=4 * PER_GROUP // 2 + 1)
 
 
 def test_k2_gets_two_distinct_best_perks(con):

@@ -184,12 +184,23 @@ def test_counts_and_set_aside_account_for_every_bronze_row(con, built):
         "users": SilverTable(rows=4, set_aside={"null key": 1, "repeated row": 0, "conflicting row": 1}),
         # 2-dup twice with different clicks (9 = 5 + 1 + 1 + 2)
         "sessions": SilverTable(
-            rows=5, set_aside={"null key": 1, "repeated row": 0, "conflicting row": 1, "unknown user": 2}
+            rows=5,
+            set_aside={
+                "null key": 1,
+                "repeated row": 0,
+                "conflicting row": 1,
+                "unknown user": 2,
+                "implausible value": 0,
+            },
         ),
         # 1-trip repeated identically: dropped (3 = 2 + 1)
-        "flights": SilverTable(rows=2, set_aside={"null key": 0, "repeated row": 1, "conflicting row": 0}),
+        "flights": SilverTable(
+            rows=2, set_aside={"null key": 0, "repeated row": 1, "conflicting row": 0, "implausible value": 0}
+        ),
         # h-dup twice with different rooms (8 = 6 + 1 + 1)
-        "hotels": SilverTable(rows=6, set_aside={"null key": 1, "repeated row": 0, "conflicting row": 1}),
+        "hotels": SilverTable(
+            rows=6, set_aside={"null key": 1, "repeated row": 0, "conflicting row": 1, "implausible value": 0}
+        ),
     }
     assert sorted(_one(con, "select table_name, reason, rows from silver.set_aside")) == sorted(
         [
@@ -200,12 +211,15 @@ def test_counts_and_set_aside_account_for_every_bronze_row(con, built):
             ("sessions", "repeated row", 0),
             ("sessions", "conflicting row", 1),
             ("sessions", "unknown user", 2),
+            ("sessions", "implausible value", 0),
             ("flights", "null key", 0),
             ("flights", "repeated row", 1),
             ("flights", "conflicting row", 0),
+            ("flights", "implausible value", 0),
             ("hotels", "null key", 1),
             ("hotels", "repeated row", 0),
             ("hotels", "conflicting row", 1),
+            ("hotels", "implausible value", 0),
         ]
     )
 
@@ -359,7 +373,13 @@ def test_real_sessions_flights_against_pandas(con):
     known = sessions[sessions.user_id.isin(users.user_id)]
     assert result["sessions"] == SilverTable(
         rows=len(known),
-        set_aside={"null key": 0, "repeated row": 0, "conflicting row": 0, "unknown user": len(sessions) - len(known)},
+        set_aside={
+            "null key": 0,
+            "repeated row": 0,
+            "conflicting row": 0,
+            "unknown user": len(sessions) - len(known),
+            "implausible value": 0,  # real rows: every value lies inside the bounds
+        },
     )
     # The export joined flights to sessions: 24 trips are repeated identically, none conflicts.
     distinct = flights.drop_duplicates()
@@ -370,6 +390,7 @@ def test_real_sessions_flights_against_pandas(con):
             "null key": 0,
             "repeated row": len(flights) - len(distinct),
             "conflicting row": int(distinct.trip_id.duplicated().sum()),
+            "implausible value": 0,
         },
     )
     assert _one(con, "select count(*) from silver.key_conflicts") == [(0,)]
@@ -384,3 +405,71 @@ def test_real_sessions_flights_against_pandas(con):
     born = pd.to_datetime(users.birthdate)
     age = last_day.year - born.dt.year - ((born.dt.month * 100 + born.dt.day) > last_day.month * 100 + last_day.day)
     assert _one(con, "select sum(age), min(age), max(age) from silver.users")[0] == (age.sum(), age.min(), age.max())
+
+
+def test_values_at_the_bounds_pass_and_values_beyond_are_set_aside_or_nulled(con):
+    """Each bound of silver.plausible_bounds is inclusive for numbers and exclusive above for
+    times: a row exactly at a bound passes, one step beyond is set aside (sessions, flights,
+    hotels) or has the value set to NULL (users), and every value beyond is listed."""
+    create_bronze(con=con)
+    insert_rows(
+        con=con,
+        table="users",
+        rows=[
+            {"user_id": 1, "birthdate": date(1900, 1, 1), "home_airport_lat": 90.0},  # at the bounds
+            {"user_id": 2, "birthdate": date(1899, 12, 31), "home_airport_lat": 90.5},  # beyond both
+        ],
+    )
+    at = datetime(2023, 6, 1)
+    insert_rows(
+        con=con,
+        table="sessions",
+        rows=[
+            {"session_id": "at", "user_id": 1, "session_start": at, "page_clicks": 10_000, "cancellation": False},
+            {"session_id": "over", "user_id": 1, "session_start": at, "page_clicks": 10_001, "cancellation": False},
+            {"session_id": "late", "user_id": 1, "session_start": datetime(2100, 1, 1), "cancellation": False},
+            {"session_id": "neg", "user_id": 2, "session_start": at, "flight_discount_amount": -0.1},
+        ],
+    )
+    insert_rows(
+        con=con,
+        table="flights",
+        rows=[
+            {"trip_id": "at", "seats": 20, "checked_bags": 0, "base_fare_usd": 100_000.0},
+            {"trip_id": "fare", "seats": 1, "checked_bags": 0, "base_fare_usd": 1e15},
+            {"trip_id": "bags", "seats": 1, "checked_bags": 21, "base_fare_usd": 10.0},
+        ],
+    )
+    insert_rows(
+        con=con,
+        table="hotels",
+        rows=[
+            {"trip_id": "at", "rooms": 20, "hotel_per_room_usd": 10_000.0, "check_in_time": at},
+            {"trip_id": "rooms", "rooms": 0, "hotel_per_room_usd": 100.0, "check_in_time": at},
+        ],
+    )
+    build_layer(con=con, layer="silver", params={"conflict_tolerance": 0.01})
+
+    assert _one(con, "select * exclude (low, high) from silver.implausible_values order by all") == [
+        ("flights", "bags", "checked_bags", "21", "row set aside"),
+        ("flights", "fare", "base_fare_usd", "1000000000000000.0", "row set aside"),
+        ("hotels", "rooms", "rooms", "0", "row set aside"),
+        ("sessions", "late", "session_start", "2100-01-01 00:00:00", "row set aside"),
+        ("sessions", "neg", "flight_discount_amount", "-0.1", "row set aside"),
+        ("sessions", "over", "page_clicks", "10001", "row set aside"),
+        ("users", "2", "birthdate", "1899-12-31", "set to NULL"),
+        ("users", "2", "home_airport_lat", "90.5", "set to NULL"),
+    ]
+    assert _one(con, "select session_id from silver.sessions order by 1") == [("at",)]
+    assert _one(con, "select trip_id from silver.flights order by 1") == [("at",)]
+    assert _one(con, "select trip_id from silver.hotels order by 1") == [("at",)]
+    assert _one(con, "select user_id, birthdate, home_airport_lat, age from silver.users order by 1") == [
+        (1, date(1900, 1, 1), 90.0, 123),
+        (2, None, None, None),
+    ]
+    accounts = read_silver_accounts(con=con)
+    assert {t: accounts[t].set_aside["implausible value"] for t in ("sessions", "flights", "hotels")} == {
+        "sessions": 3,
+        "flights": 2,
+        "hotels": 1,
+    }

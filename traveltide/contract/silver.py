@@ -20,8 +20,10 @@ __all__ = [
     "CONFLICT_SHARES",
     "FLIGHTS",
     "HOTELS",
+    "IMPLAUSIBLE_VALUES",
     "KEY_CONFLICTS",
     "LAYER",
+    "PLAUSIBLE_BOUNDS",
     "SESSIONS",
     "SET_ASIDE",
     "SET_ASIDE_REASONS",
@@ -31,9 +33,9 @@ __all__ = [
 # Why a bronze row is not in silver; silver.set_aside holds one count per table and reason.
 SET_ASIDE_REASONS: dict[str, tuple[str, ...]] = {
     "users": ("null key", "repeated row", "conflicting row"),
-    "sessions": ("null key", "repeated row", "conflicting row", "unknown user"),
-    "flights": ("null key", "repeated row", "conflicting row"),
-    "hotels": ("null key", "repeated row", "conflicting row"),
+    "sessions": ("null key", "repeated row", "conflicting row", "unknown user", "implausible value"),
+    "flights": ("null key", "repeated row", "conflicting row", "implausible value"),
+    "hotels": ("null key", "repeated row", "conflicting row", "implausible value"),
 }
 _SOURCE_TABLE = Column("table_name", "VARCHAR", "Source table: users, sessions, flights or hotels.", nullable=False)
 
@@ -164,6 +166,44 @@ KEY_CONFLICTS = Table(
     ),
 )
 
+PLAUSIBLE_BOUNDS = Table(
+    layer="silver",
+    name="plausible_bounds",
+    grain="One row per numeric or date column of the exports: the values silver accepts, and why.",
+    primary_key=("table_name", "column_name"),
+    columns=(
+        _SOURCE_TABLE,
+        Column("column_name", "VARCHAR", "The export's column.", nullable=False),
+        Column("kind", "VARCHAR", "'number' (compared as DOUBLE) or 'time' (as TIMESTAMP).", nullable=False),
+        Column("low", "VARCHAR", "Lowest plausible value (included), as text.", nullable=False),
+        Column("high", "VARCHAR", "Highest plausible value (included; for a time, excluded), as text.", nullable=False),
+        Column("basis", "VARCHAR", "What the real TravelTide data holds, the bounds' basis.", nullable=False),
+    ),
+)
+
+IMPLAUSIBLE_VALUES = Table(
+    layer="silver",
+    name="implausible_values",
+    grain="One row per source row and column whose value lies outside silver.plausible_bounds.",
+    primary_key=("table_name", "key_value", "column_name"),
+    may_be_empty=True,
+    columns=(
+        _SOURCE_TABLE,
+        Column("key_value", "VARCHAR", "The row's key, as text.", nullable=False),
+        Column("column_name", "VARCHAR", "The column holding the value.", nullable=False),
+        Column("value", "VARCHAR", "The value, as text.", nullable=False),
+        Column("low", "VARCHAR", "Lowest plausible value (silver.plausible_bounds).", nullable=False),
+        Column("high", "VARCHAR", "Highest plausible value (silver.plausible_bounds).", nullable=False),
+        Column(
+            "action",
+            "VARCHAR",
+            "'row set aside' (sessions, flights, hotels: kept out of gold) or 'set to NULL' (users: the "
+            "user is kept, no feature uses the value).",
+            nullable=False,
+        ),
+    ),
+)
+
 CONFLICT_SHARES = Table(
     layer="silver",
     name="conflict_shares",
@@ -201,6 +241,8 @@ LAYER = Layer(
     # Build order. The work tables hold the few keys the pass-through views must treat apart,
     # so silver never stores a second copy of bronze (no suite, no Parquet).
     tables=(
+        PLAUSIBLE_BOUNDS,
+        IMPLAUSIBLE_VALUES,
         _exceptions(bronze.USERS),
         USERS,
         _exceptions(

@@ -4,6 +4,7 @@ the few lines the terminal shows of it when a run has published."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from traveltide import __version__
 from traveltide.pipeline import Cleaned, Cohort, Extracted, Fetched, Loaded, Star
 from traveltide.publish.parquet import ParquetFile
+from traveltide.publish.rejects import Rejects
 from traveltide.run import Run
 from traveltide.segmentation import Diagnostics, SegmentationResult
 from traveltide.sources.hashing import files_sha256
@@ -31,6 +33,7 @@ def build_manifest(
     star: Star,
     extracted: Extracted,
     parquet: dict[str, dict[str, ParquetFile]],
+    rejected: Rejects,
 ) -> dict[str, Any]:
     """The manifest of a run whose checks all passed (publish, still to come, is not timed in it)."""
     return {
@@ -43,6 +46,7 @@ def build_manifest(
         "source": fetched.to_dict(),
         "bronze": loaded.to_dict(),
         "silver": cleaned.to_dict(),
+        "rejects": rejected.to_dict(),
         "row_counts": {"gold": cohort.to_dict(), "mart": dict(star.rows)},
         "segments": segments.to_dict() | diagnostics.to_dict(),
         "validation": {layer: v.to_dict() for layer, v in run.finished_validation().items()},
@@ -61,11 +65,20 @@ def format_summary(*, manifest: dict[str, Any]) -> str:
         f"Published {manifest['extract']['path']}",
         f"Cohort: {manifest['row_counts']['gold'].get('cohort')} users "
         f"(>= {manifest['settings']['min_sessions']} sessions since {manifest['settings']['start_date']})",
-        f"Segments (k = {seg['k']}):",
+        f"Segments (k = {seg['k']}, {seg['k_note']}):",
     ]
     for s in seg["segments"]:
         lines.append(f"  {s['segment_id']}  {s['segment_name']:<28} {s['users']:>7} users  {s['perk']}")
     exports = manifest["exports"]
+    rejects = manifest["rejects"]
+    if rejects["lines"]:
+        counts = Counter[str]()
+        for reasons in rejects["by_reason"].values():
+            counts.update(reasons)
+        said = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items()))
+        lines.append(f"Set aside: {rejects['lines']} source line(s) ({said}): {exports}/{rejects['csv']}")
+    else:
+        lines.append("Set aside: no source line")
     lines.append(f"Manifest: {exports}/manifest.json   Data Docs: {exports}/data_docs/index.html")
     return "\n".join(lines)
 

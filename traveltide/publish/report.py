@@ -115,11 +115,20 @@ def write_report(*, db_path: Path, manifest: dict[str, Any], out_dir: Path) -> P
         "quality": _quality(manifest.get("validation") or {}),
         "data_docs": _DATA_DOCS,
         "source": _source(manifest),
+        "rejects": _rejects(manifest),
         "charts": charts,
     }
     page = out_dir / "index.html"
     page.write_text(_template().render(**context), encoding="utf-8")
     return page
+
+
+def _rejects(manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The published list of set-aside lines, linked from the page (from beside ``report/``)."""
+    rejects = manifest.get("rejects")
+    if not rejects:
+        return None
+    return {"lines": rejects.get("lines", 0), "csv": f"../{rejects['csv']}", "parquet": f"../{rejects['parquet']}"}
 
 
 def _read(db_path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -251,15 +260,21 @@ def _k_story(seg: dict[str, Any], *, k: int, settings: dict[str, Any]) -> dict[s
         text = f"The number of segments was fixed at {k} in the run's settings (by default one segment per perk)."
     else:
         text = f"The run produced {k} segments."
+    minimum = int(seg.get("min_segment_size") or settings.get("min_segment_size") or 0)
+    if how == "silhouette" and minimum:
+        text += f" Only k whose every segment has at least {minimum} users could be chosen."
     return {
         "k": k,
         "text": text,
+        "min_segment_size": minimum,
         "silhouette": seg.get("silhouette"),
         "candidates": [
             {
                 "k": int(c["k"]),
                 "inertia": c.get("inertia"),
                 "silhouette": c.get("silhouette"),
+                "smallest": c.get("smallest"),
+                "too_small": how == "silhouette" and (c.get("smallest") or 0) < minimum,
                 "chosen": int(c["k"]) == k,
             }
             for c in sorted(candidates, key=lambda c: int(c["k"]))

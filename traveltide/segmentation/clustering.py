@@ -4,9 +4,8 @@
 Model: k-means (``n_init`` = 10, fixed seed) on rows sorted by ``user_id``, so the same data
 in any row order gives the same segments. With ``k = None``, k is the one in
 ``[k_min, k_max]`` with the highest silhouette (measured on one fixed-seed sample of at
-most :data:`SILHOUETTE_SAMPLE` users; ties go to the smaller k); inertia is recorded for
-the elbow picture. Segment ids come from behaviour, never from the k-means label: ordered
-inertia is recorded for the elbow picture.
+most :data:`SILHOUETTE_SAMPLE` users; ties go to the smaller k) among the k whose every
+segment has at least ``min_segment_size`` users; inertia is recorded for the elbow picture.
 """
 
 from __future__ import annotations
@@ -29,17 +28,19 @@ _N_INIT = 10
 
 @dataclass(frozen=True, slots=True)
 class KCandidate:
-    """One k that was fitted: its inertia and silhouette (None when undefined)."""
+    """One k that was fitted: its inertia, silhouette (None when undefined) and smallest segment."""
 
     k: int
     inertia: float
     silhouette: float | None
+    smallest: int
 
 
 def cluster(
-    *, z: np.ndarray, k: int | None, k_min: int, k_max: int, seed: int, curve: bool
+    *, z: np.ndarray, k: int | None, k_min: int, k_max: int, min_segment_size: int, seed: int, curve: bool
 ) -> tuple[tuple[KCandidate, ...], int, Literal["fixed", "silhouette"], KMeans]:
-    """Fit k-means for every k to try; pick the fixed k or the best silhouette."""
+    """Fit k-means for every k to try; pick the fixed k or the best silhouette of the k whose
+    segments all reach ``min_segment_size`` (a segment too small for a campaign is no segment)."""
     n = len(z)
     distinct = len(np.unique(z, axis=0))
     ks = _ks_to_try(k=k, k_min=k_min, k_max=k_max, users=n, distinct=distinct, curve=curve)
@@ -52,10 +53,25 @@ def cluster(
         fitted = [pool.submit(_fit, z=z, k=kk, seed=seed) for kk in ks]
         fits = {kk: f.result() for kk, f in zip(ks, fitted, strict=True)}
         sil = silhouettes(points=z[sample], labels={kk: m.labels_[sample] for kk, m in fits.items()})
-    candidates = tuple(KCandidate(k=kk, inertia=float(m.inertia_), silhouette=sil[kk]) for kk, m in fits.items())
+    candidates = tuple(
+        KCandidate(
+            k=kk,
+            inertia=float(m.inertia_),
+            silhouette=sil[kk],
+            smallest=int(np.bincount(m.labels_, minlength=kk).min()),
+        )
+        for kk, m in fits.items()
+    )
     if k is not None:
         return candidates, k, "fixed", fits[k]
-    best = max(candidates, key=lambda c: (-np.inf if c.silhouette is None else c.silhouette, -c.k))
+    allowed = [c for c in candidates if c.smallest >= min_segment_size]
+    if not allowed:
+        raise SegmentationError(
+            f"no k in [{k_min}, {k_max}] gives segments of at least {min_segment_size} users "
+            f"(min_segment_size) among the {n} users of {SOURCE}: lower min_segment_size, "
+            "set a fixed --k, or widen the cohort"
+        )
+    best = max(allowed, key=lambda c: (-np.inf if c.silhouette is None else c.silhouette, -c.k))
     return candidates, best.k, "silhouette", fits[best.k]
 
 

@@ -42,6 +42,7 @@ def draw_diagnostics(
     candidates: tuple[KCandidate, ...],
     k_min: int,
     k_max: int,
+    min_segment_size: int,
     seed: int,
     plots_dir: Path,
 ) -> Diagnostics:
@@ -54,7 +55,9 @@ def draw_diagnostics(
     user_ids, columns = read_features(con=con, columns=(*FEATURES, *PROFILE_FEATURES))
     z, _ = scale(x=np.column_stack([columns[f] for f in FEATURES]))
     if k_selection == "fixed":
-        candidates = cluster(z=z, k=k, k_min=k_min, k_max=k_max, seed=seed, curve=True)[0]
+        candidates = cluster(
+            z=z, k=k, k_min=k_min, k_max=k_max, min_segment_size=min_segment_size, seed=seed, curve=True
+        )[0]
     written = con.execute(
         f"select user_id, segment_id from {USER_SEGMENTS.qualified_name} order by user_id"
     ).fetchnumpy()

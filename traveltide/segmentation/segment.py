@@ -37,16 +37,18 @@ def segment_users(
     k: int | None,
     k_min: int,
     k_max: int,
+    min_segment_size: int,
     seed: int,
     plots_dir: Path | None,
 ) -> SegmentationResult:
     """Cluster gold.user_features, pick perks, write gold.segments and gold.user_segments.
 
-    ``k = None`` chooses k in ``[k_min, k_max]`` by silhouette. With ``plots_dir`` the
+    ``k = None`` chooses k in ``[k_min, k_max]`` by silhouette, never keeping a segment of fewer
+    than ``min_segment_size`` users. With ``plots_dir`` the
     diagnostics of :func:`draw_diagnostics` are added (the flow draws them in the background
     instead, beside the steps that follow).
     """
-    result = _segment(con=con, k=k, k_min=k_min, k_max=k_max, seed=seed)
+    result = _segment(con=con, k=k, k_min=k_min, k_max=k_max, min_segment_size=min_segment_size, seed=seed)
     if plots_dir is None:
         return result
     found = draw_diagnostics(
@@ -56,17 +58,22 @@ def segment_users(
         candidates=result.candidates,
         k_min=k_min,
         k_max=k_max,
+        min_segment_size=min_segment_size,
         seed=seed,
         plots_dir=plots_dir,
     )
     return replace(result, candidates=found.candidates, plots=found.plots)
 
 
-def _segment(*, con: duckdb.DuckDBPyConnection, k: int | None, k_min: int, k_max: int, seed: int) -> SegmentationResult:
+def _segment(
+    *, con: duckdb.DuckDBPyConnection, k: int | None, k_min: int, k_max: int, min_segment_size: int, seed: int
+) -> SegmentationResult:
     user_ids, columns = read_features(con=con, columns=(*FEATURES, *PROFILE_FEATURES, *perk_rules.DRIVER_FEATURES))
     n = len(user_ids)
     z, scaler = scale(x=np.column_stack([columns[f] for f in FEATURES]))
-    candidates, chosen, how, model = cluster(z=z, k=k, k_min=k_min, k_max=k_max, seed=seed, curve=False)
+    candidates, chosen, how, model = cluster(
+        z=z, k=k, k_min=k_min, k_max=k_max, min_segment_size=min_segment_size, seed=seed, curve=False
+    )
     percentiles = {f: perk_rules.percentile_ranks(values=columns[f]) for f in columns}
     scores = perk_rules.perk_scores(percentiles=percentiles)
     seg, seg_perk, seg_affinity = perk_rules.segments_by_perk(
@@ -118,6 +125,7 @@ def _segment(*, con: duckdb.DuckDBPyConnection, k: int | None, k_min: int, k_max
     return SegmentationResult(
         k=chosen,
         k_selection=how,
+        min_segment_size=min_segment_size,
         candidates=candidates,
         silhouette=next(c.silhouette for c in candidates if c.k == chosen),
         silhouette_sample=min(n, SILHOUETTE_SAMPLE),

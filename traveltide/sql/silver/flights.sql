@@ -29,6 +29,17 @@ deduplicated as (
     select * from kept
 ),
 
+-- A row with a value outside silver.plausible_bounds is set aside ('implausible value').
+implausible as (
+    select key_value as trip_id from silver.implausible_values where table_name = 'flights'
+),
+
+plausible as (
+    select deduplicated.*
+    from deduplicated
+    anti join implausible using (trip_id)
+),
+
 final as (
     select
         trip_id,
@@ -44,7 +55,7 @@ final as (
         destination_airport_lat,
         destination_airport_lon,
         base_fare_usd
-    from deduplicated
+    from plausible
 )
 
 select * from final

@@ -34,11 +34,22 @@ deduplicated as (
     select * from kept
 ),
 
+-- A row with a value outside silver.plausible_bounds is set aside ('implausible value').
+implausible as (
+    select key_value as trip_id from silver.implausible_values where table_name = 'hotels'
+),
+
+plausible as (
+    select deduplicated.*
+    from deduplicated
+    anti join implausible using (trip_id)
+),
+
 split_names as (
     select
         *,
         strpos(hotel_name, ' - ') as separator_at
-    from deduplicated
+    from plausible
 ),
 
 final as (

@@ -36,6 +36,17 @@ known_users as (
     select * from kept
 ),
 
+-- A row with a value outside silver.plausible_bounds is set aside ('implausible value').
+implausible as (
+    select key_value as session_id from silver.implausible_values where table_name = 'sessions'
+),
+
+plausible as (
+    select known_users.*
+    from known_users
+    anti join implausible using (session_id)
+),
+
 final as (
     select
         session_id,
@@ -57,7 +68,7 @@ final as (
             else 'browse'
         end as session_type,
         cast(date_diff('microsecond', session_start, session_end) as double) / 1e6 as session_seconds
-    from known_users
+    from plausible
 )
 
 select * from final

@@ -1,0 +1,48 @@
+"""The terminal's lines after a published run (format_summary), from a manifest written here."""
+
+from __future__ import annotations
+
+from traveltide.publish.manifest import format_summary
+
+
+def _manifest(rejects: dict) -> dict:
+    return {
+        "extract": {"path": "/x/exports/traveltide.hyper"},
+        "row_counts": {"gold": {"cohort": 120}},
+        "settings": {"min_sessions": 7, "start_date": "2023-01-04"},
+        "segments": {
+            "k": 2,
+            "k_note": "fixed",
+            "segments": [
+                {"segment_id": 1, "segment_name": "Heavy packers", "users": 70, "perk": "Free checked bag"},
+                {"segment_id": 2, "segment_name": "Discount hunters", "users": 50, "perk": "Exclusive discounts"},
+            ],
+        },
+        "exports": "/x/exports",
+        "rejects": rejects,
+    }
+
+
+def test_the_summary_counts_the_set_aside_lines_by_reason_and_names_the_file() -> None:
+    text = format_summary(
+        manifest=_manifest(
+            {
+                "csv": "rejects/rejects.csv",
+                "lines": 7,
+                "by_reason": {
+                    "sessions": {"does not parse": 2, "repeated row": 1},
+                    "flights": {"repeated row": 3, "implausible value": 1},
+                },
+            }
+        )
+    )
+    assert (
+        "Set aside: 7 source line(s) (2 does not parse, 1 implausible value, 4 repeated row): "
+        "/x/exports/rejects/rejects.csv"
+    ) in text.splitlines()
+    assert "Segments (k = 2, fixed):" in text.splitlines()
+
+
+def test_a_clean_run_says_nothing_was_set_aside() -> None:
+    text = format_summary(manifest=_manifest({"csv": "rejects/rejects.csv", "lines": 0, "by_reason": {}}))
+    assert "Set aside: no source line" in text.splitlines()
