@@ -26,6 +26,7 @@ from traveltide.build import build_layer
 from traveltide.contract import bronze
 from traveltide.contract.gold import SPEC_FEATURES
 from traveltide.runtime.preload import CORE_MODULES, preload_modules
+from traveltide.settings import MIN_SEGMENT_SIZE
 
 __all__ = ["main", "run_core"]
 
@@ -58,7 +59,12 @@ def run_core(*, db: Path, folder: Path, start_date: date, min_sessions: int, k: 
     )
     from traveltide.segmentation import segment_users
 
-    step("segment", lambda con: segment_users(con=con, k=k, k_min=2, k_max=8, seed=seed, plots_dir=None))
+    step(
+        "segment",
+        lambda con: segment_users(
+            con=con, k=k, k_min=2, k_max=8, min_segment_size=MIN_SEGMENT_SIZE, seed=seed, plots_dir=None
+        ),
+    )
     segments = results["segment"].to_dict()
     return {
         "steps": steps,

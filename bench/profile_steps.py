@@ -86,9 +86,12 @@ def _run_step(name: str, *, source: Path, db: Path, docs: Path, expectations: Pa
             )
     if name == "segment":
         from traveltide.segmentation import segment_users
+        from traveltide.settings import MIN_SEGMENT_SIZE
 
         with duckdb.connect(str(db)) as con:
-            return segment_users(con=con, k=4, k_min=2, k_max=8, seed=42, plots_dir=None).to_dict()["k"]
+            return segment_users(
+                con=con, k=4, k_min=2, k_max=8, min_segment_size=MIN_SEGMENT_SIZE, seed=42, plots_dir=None
+            ).to_dict()["k"]
     if name.startswith("validate_"):
         from traveltide.quality import validate_layer
 

@@ -35,6 +35,7 @@ from traveltide.build import build_layer
 from traveltide.contract.gold import SPEC_FEATURES
 from traveltide.sample import write_sample
 from traveltide.segmentation import perks
+from traveltide.settings import MIN_SEGMENT_SIZE
 
 MIN_SHARE = 0.05
 TOTALS = ("total_sessions", "total_nights", "total_checked_bags", "total_base_fare")
@@ -112,7 +113,9 @@ def _evaluate(db: Path, design: str, k: int | None, seed: int) -> dict[str, Any]
     for p in patches:
         p.start()
     try:
-        result = segments.segment_users(con=con, k=k, k_min=2, k_max=8, seed=seed, plots_dir=None)
+        result = segments.segment_users(
+            con=con, k=k, k_min=2, k_max=8, min_segment_size=MIN_SEGMENT_SIZE, seed=seed, plots_dir=None
+        )
     finally:
         for p in reversed(patches):
             p.stop()

@@ -25,9 +25,11 @@ from pydantic_settings import (
 from traveltide.contract import bronze
 from traveltide.errors import TravelTideError
 
-__all__ = ["BRONZE_TABLES", "Settings", "SettingsError", "load_settings"]
+__all__ = ["BRONZE_TABLES", "MIN_SEGMENT_SIZE", "Settings", "SettingsError", "load_settings"]
 
 K_LIMIT = 20
+# The smallest segment a campaign can act on (the usual floor for a mean): the default of min_segment_size.
+MIN_SEGMENT_SIZE = 30
 BRONZE_TABLES: tuple[str, ...] = tuple(t.name for t in bronze.LAYER.published)
 
 _BUCKET = "https://lakehouse-masteryproject-2025.s3.eu-north-1.amazonaws.com/bronze"
@@ -92,7 +94,7 @@ class Settings(BaseSettings):
     # Fewest users a segment may have: --k auto never keeps a smaller one; a fixed k that the
     # cohort cannot fill (k x this) is refused before clustering. 30: the usual floor for a
     # mean (the segment's averages are its reasons) to mean anything.
-    min_segment_size: int = Field(default=30, ge=1)
+    min_segment_size: int = Field(default=MIN_SEGMENT_SIZE, ge=1)
     # Seed of k-means and of any sampling in the segmentation step.
     seed: int = 42
     # Hyper file format version of the extract (decides which Tableau releases open it).
