@@ -8,8 +8,9 @@ in the background from segment to publish. A failed critical check raises at its
 is never reached and the previous extract stays (``traveltide.run.Run``).
 """
 
-from __future__ import annotations
-
+# No "from __future__ import annotations": Prefect validates a deployed run's parameters with
+# a model built from this signature, and a string annotation ('Settings') is not resolved there
+# (the scheduled run failed with "Traveltide_MartModel is not fully defined").
 from typing import Any
 
 from prefect import flow, task
@@ -42,9 +43,10 @@ publish = task(name="publish")(pipeline.step_publish)
 
 
 @flow(name="traveltide-mart", log_prints=True)
-def traveltide_mart(settings: Settings | None = None) -> dict[str, Any]:
-    """Run the whole pipeline and publish; without ``settings``, from the TOML file and environment."""
-    settings = settings or load_settings()
+def traveltide_mart(settings: Settings | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run the whole pipeline and publish; without ``settings``, from the TOML file and environment
+    as they are when the run starts, with ``overrides`` (a served schedule's own flags) on top."""
+    settings = settings or load_settings(**(overrides or {}))
     with Run(settings=settings) as run:
         paths = run.paths
         fetched = run.time("fetch", fetch, settings=settings)
@@ -86,8 +88,14 @@ def traveltide_mart(settings: Settings | None = None) -> dict[str, Any]:
     return manifest
 
 
-def serve(*, settings: Settings, cron: str) -> None:
-    """Serve the flow with a cron schedule until interrupted (needs a Prefect server to schedule)."""
-    traveltide_mart.serve(
-        name="traveltide-mart-daily", cron=cron, parameters={"settings": settings.model_dump(mode="json")}
-    )
+# Not prefect.yaml's "traveltide-mart-daily": serving must not replace the operator's deployment.
+SERVED_DEPLOYMENT = "traveltide-mart-served"
+
+
+def serve(*, overrides: dict[str, Any], cron: str) -> None:
+    """Serve the flow with a cron schedule until interrupted (needs a Prefect server to schedule).
+
+    Only the settings given on the command line (``overrides``) become the deployment's
+    parameters; the others are read from the TOML file and environment when each run starts.
+    """
+    traveltide_mart.serve(name=SERVED_DEPLOYMENT, cron=cron, parameters={"overrides": overrides} if overrides else {})

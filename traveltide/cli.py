@@ -7,9 +7,10 @@ import argparse
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the settings import pydantic; `traveltide --help` does not need it
     from traveltide.settings import Settings
@@ -73,18 +74,23 @@ def _parser() -> argparse.ArgumentParser:
 def _load(args: argparse.Namespace) -> Settings:
     from traveltide.settings import load_settings
 
-    return load_settings(
-        config=args.config,
-        source=args.source,
-        exports=args.exports,
-        start_date=args.start_date,
-        min_sessions=args.min_sessions,
-        k=args.k,
-        seed=args.seed,
-        sample_users=args.sample_users,
-        conflict_tolerance=args.conflict_tolerance,
-        min_segment_size=args.min_segment_size,
-    )
+    return load_settings(**_flags(args))
+
+
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given as flags (None = not given)."""
+    return {
+        "config": args.config,
+        "source": args.source,
+        "exports": args.exports,
+        "start_date": args.start_date,
+        "min_sessions": args.min_sessions,
+        "k": args.k,
+        "seed": args.seed,
+        "sample_users": args.sample_users,
+        "conflict_tolerance": args.conflict_tolerance,
+        "min_segment_size": args.min_segment_size,
+    }
 
 
 def _orchestration() -> ModuleType:
@@ -154,9 +160,14 @@ def _command(args: argparse.Namespace) -> None:
 
         print(inspect_text(path=args.path))
         return
-    settings = _load(args)
+    settings = _load(args)  # invalid settings are refused now, not at the first scheduled run
     if args.command == "serve":
-        _orchestration().serve(settings=settings, cron=args.cron)
+        given = {
+            k: v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, Path) else v
+            for k, v in _flags(args).items()
+            if v is not None
+        }
+        _orchestration().serve(overrides=given, cron=args.cron)
         return
     from traveltide.runtime import prepare_command_line_run
 

@@ -175,13 +175,14 @@ class Settings(BaseSettings):
         return self.model_dump(mode="json")
 
 
-def load_settings(*, config: Path | None = None, **overrides: Any) -> Settings:
+def load_settings(*, config: Path | str | None = None, **overrides: Any) -> Settings:
     """Build the settings from file, environment and ``overrides`` (CLI flags; None = unset).
 
     Raises :class:`SettingsError` whose message names each invalid setting.
     """
     given = {k: v for k, v in overrides.items() if v is not None}
     if config is not None:
+        config = Path(config)
         if not config.is_file():
             raise SettingsError(f"config: {config} does not exist or is not a file")
         previous = os.environ.get("TRAVELTIDE_CONFIG")

@@ -8,7 +8,7 @@ import prefect
 import yaml
 from prefect.client.schemas.schedules import CronSchedule
 
-from flows.traveltide_flow import traveltide_mart
+from flows.traveltide_flow import SERVED_DEPLOYMENT, traveltide_mart
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,3 +25,4 @@ def test_prefect_yaml_deploys_the_flow_daily() -> None:
     minute, hour, day, month, weekday = cron.cron.split()
     assert (day, month, weekday) == ("*", "*", "*") and minute.isdigit() and hour.isdigit()  # once a day
     assert deployment["work_pool"]["name"] == "traveltide-local"
+    assert deployment["name"] != SERVED_DEPLOYMENT  # traveltide serve must not replace it

@@ -50,11 +50,24 @@ def test_patched_execute_query_returns_rows(db: Path) -> None:
     engine.close()
 
 
-def test_column_reflection_still_needs_the_search_path(db: Path) -> None:
+def test_unpatched_reflection_still_mixes_schemas_and_the_patched_one_reads_the_current_schema(db: Path) -> None:
+    """duckdb-engine 0.17 reflects a bare name across every schema; the patch reads the connection's own."""
+    import duckdb_engine
+
+    install()
+    con = duckdb.connect(str(db))
+    con.execute(
+        "create schema if not exists silver; create or replace table silver.users (user_id integer, age integer)"
+    )
+    con.close()
     engine = sa.create_engine(connection_string(db_path=db))
-    # SQLAlchemy 2.1's reflection asks for pg_catalog.pg_collation, which DuckDB lacks.
-    with pytest.raises(sa.exc.ProgrammingError, match="pg_collation"):
-        sa.inspect(engine).get_columns("users", schema="bronze")
+    sa.event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute("SET search_path = 'bronze'"))
+    bronze_columns = ["user_id"]  # the fixture's bronze.users
+    with engine.connect() as connection:
+        unpatched = duckdb_engine.Dialect.get_columns.__wrapped__
+        mixed = [c["name"] for c in unpatched(engine.dialect, connection, "users", schema=None)]
+        assert mixed != bronze_columns and mixed.count("user_id") == 2  # fails once upstream fixes it
+        assert [c["name"] for c in sa.inspect(connection).get_columns("users")] == bronze_columns
     engine.dispose()
 
 

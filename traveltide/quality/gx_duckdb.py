@@ -6,12 +6,15 @@ Two gaps between GX's SQLAlchemy engine and duckdb-engine 0.17, and one cost, al
    ``with engine.connect()``; duckdb-engine drops the rows when the connection closes, so
    every metric fails with "list index out of range" (great-expectations#10738, #11579).
    :func:`install` buffers the rows while the connection is still open (DuckDB only).
-2. SQLAlchemy 2.1's column reflection queries ``pg_catalog.pg_collation``, which DuckDB
-   lacks; GX then falls back to ``SELECT * FROM <table>`` without the schema. The
-   datasource made by :func:`add_duckdb_datasource` sets DuckDB's ``search_path`` to the
-   layer's schema on every connection (GX 1.24 wants the schema in the connection, not in
-   the asset), so bare table names resolve. The fallback yields column names only; the
-   suites check column types with ``DESCRIBE`` (see ``suites.contract_expectations``).
+2. GX reflects a table's columns with ``inspector.get_columns(name, schema=None)`` (GX 1.24
+   wants the schema in the connection, not in the asset). duckdb-engine 0.17 answers with the
+   columns of every same-named table of every schema (``['user_id', 'user_id', ...]`` for
+   ``bronze.users`` beside ``silver.users``). The datasource made by
+   :func:`add_duckdb_datasource` sets DuckDB's ``search_path`` to the layer's schema on every
+   connection, so bare table names resolve, and :func:`install` makes a reflection without a
+   schema ask for the connection's current schema. (SQLAlchemy 2.1 hid this: its reflection
+   failed on ``pg_catalog.pg_collation`` and GX fell back to ``SELECT *``; it is pinned to 2.0
+   because Prefect 3.8.8's scheduler fails with 2.1, see README "Scheduling".)
 
 3. Each SQL expectation (``UnexpectedRowsExpectation``) runs its query twice: once for the
    rows, once wrapped in ``SELECT COUNT(*)``. The buffered rows already give the count, so
@@ -25,6 +28,7 @@ Two gaps between GX's SQLAlchemy engine and duckdb-engine 0.17, and one cost, al
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +62,9 @@ def install() -> None:
     original = SqlAlchemyExecutionEngine.execute_query
     if getattr(original, "_traveltide_buffered", False):
         return
+    _reflect_in_current_schema()
+    # Reflection meets list columns (silver.key_conflicts.differing_columns); their type is checked with DESCRIBE.
+    warnings.filterwarnings("ignore", message="Did not recognize type 'list'", category=sa.exc.SAWarning)
 
     def buffered(self: Any, query: Any) -> Any:
         with self.get_connection() as connection:
@@ -82,6 +89,21 @@ def install() -> None:
     execute_query._traveltide_buffered = True  # type: ignore[attr-defined]
     execute_query.__wrapped__ = original  # type: ignore[attr-defined]
     SqlAlchemyExecutionEngine.execute_query = execute_query  # type: ignore[method-assign]
+
+
+def _reflect_in_current_schema() -> None:
+    """duckdb-engine's column reflection without a schema reads the connection's current schema."""
+    import duckdb_engine
+
+    original = duckdb_engine.Dialect.get_columns
+
+    def get_columns(self: Any, connection: Any, table_name: str, schema: str | None = None, **kw: Any) -> Any:
+        if schema is None:
+            schema = connection.exec_driver_sql("select current_schema()").scalar()
+        return original(self, connection, table_name, schema=schema, **kw)
+
+    get_columns.__wrapped__ = original  # type: ignore[attr-defined]
+    duckdb_engine.Dialect.get_columns = get_columns  # type: ignore[method-assign]
 
 
 def add_duckdb_datasource(*, context: Any, name: str, db_path: Path, schema: str) -> Any:
