@@ -22,7 +22,7 @@ from traveltide.publish.manifest import build_manifest
 from traveltide.run import Run
 from traveltide.settings import Settings, load_settings
 
-__all__ = ["serve", "traveltide_mart"]
+__all__ = ["serve", "traveltide_mart", "traveltide_score"]
 
 
 # No task retries: the download retries each file itself (download_attempts), so the count a
@@ -34,6 +34,7 @@ silver = task(name="silver")(pipeline.step_silver)
 gold = task(name="gold")(pipeline.step_gold)
 segment = task(name="segment")(pipeline.step_segment)
 segment_diagnostics = task(name="segment_diagnostics")(pipeline.step_segment_diagnostics)
+drift = task(name="drift")(pipeline.step_drift)
 mart = task(name="mart")(pipeline.step_mart)
 rejects = task(name="rejects")(pipeline.step_rejects)
 export_parquet = task(name="export_parquet")(pipeline.step_export_parquet)
@@ -58,6 +59,7 @@ def traveltide_mart(settings: Settings | None = None, overrides: dict[str, Any] 
         run.check("silver", validate.submit(paths=paths, layer="silver"))
         cohort = run.time("gold", gold, settings=settings, paths=paths)
         segments = run.time("segment", segment, settings=settings, paths=paths)
+        drifted = run.time("drift", drift, settings=settings, paths=paths, segments=segments)
         run.beside("segment_diagnostics", segment_diagnostics.submit(settings=settings, paths=paths, segments=segments))
         run.beside("parquet_export", export_parquet.submit(paths=paths))
         run.check("gold", validate.submit(paths=paths, layer="gold"))
@@ -72,6 +74,7 @@ def traveltide_mart(settings: Settings | None = None, overrides: dict[str, Any] 
             loaded=loaded,
             cleaned=cleaned,
             rejected=rejected,
+            drifted=drifted,
             cohort=cohort,
             segments=segments,
             parquet=run.collect("parquet_export"),
@@ -86,6 +89,19 @@ def traveltide_mart(settings: Settings | None = None, overrides: dict[str, Any] 
         else:
             create_table_artifact(key=artifact.key, table=artifact.content, description=artifact.description)
     return manifest
+
+
+score = task(name="score")(pipeline.score_source)
+
+
+@flow(name="traveltide-score", log_prints=True)
+def traveltide_score(settings: Settings, model: str, out: str) -> dict[str, Any]:
+    """Give every user with sessions in the window a segment from the saved model at ``model``."""
+    from dataclasses import asdict
+    from pathlib import Path
+
+    scored = score(settings=settings, model_path=Path(model), out_dir=Path(out))
+    return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(scored).items()}
 
 
 # Not prefect.yaml's "traveltide-mart-daily": serving must not replace the operator's deployment.

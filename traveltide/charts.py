@@ -20,6 +20,7 @@ from traveltide.contract.gold import PERK_NAMES
 __all__ = [
     "FEATURE_LABELS",
     "PERK_COLORS",
+    "plot_drift",
     "plot_funnel",
     "plot_k_selection",
     "plot_perk_fit",
@@ -298,6 +299,27 @@ def plot_perk_fit(
     right.legend(fontsize=7, loc="upper right")
     for ax in (left, right):
         ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=_DPI)
+    return path
+
+
+def plot_drift(*, path: Path, segments: Sequence[str], previous: Sequence[int], now: Sequence[int]) -> Path:
+    """Users per segment in the previous published run and in this one, side by side."""
+    y = np.arange(len(segments))
+    fig = Figure(figsize=(8, 0.9 + 0.6 * len(segments)))
+    ax = fig.add_subplot()
+    ax.barh(y - 0.2, previous, height=0.4, color=_GREY, label="previous run")
+    ax.barh(y + 0.2, now, height=0.4, color="#1f77b4", label="this run")
+    for i, (a, b) in enumerate(zip(previous, now, strict=True)):
+        ax.text(max(a, b), i, f"  {b - a:+,d}", va="center", fontsize=9)
+    ax.set_yticks(y, list(segments), fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max([*previous, *now, 1]) * 1.3)
+    ax.set_xlabel("cohort users in the segment")
+    ax.set_title("Segment sizes since the previous run", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     fig.savefig(path, dpi=_DPI)
     return path

@@ -43,6 +43,18 @@ def _settings_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--sample-users", dest="sample_users", type=int, help="users in the built-in sample (default 100000)"
     )
+    p.add_argument(
+        "--refit",
+        action="store_const",
+        const=True,
+        help="fit new segments even when the saved model (exports/model/model.json) still fits",
+    )
+    p.add_argument(
+        "--drift-threshold",
+        dest="drift_threshold",
+        type=float,
+        help="an input's population stability index above which the saved model is refitted (default 0.25)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("inspect", help="print the tables, row counts and keys of an extract")
     p.add_argument("path", type=Path, help="a .hyper file written by 'traveltide run'")
+
+    p = sub.add_parser("score", help="give users a segment from a saved model, in the cohort or not")
+    _settings_flags(p)
+    p.add_argument("--model", type=Path, required=True, help="a published exports/model folder (or its model.json)")
+    p.add_argument("--out", type=Path, required=True, help="folder to write scores.csv and scores.parquet into")
+    p.add_argument("--verbose", action="store_true", help="show Prefect's tracebacks on the terminal too")
 
     p = sub.add_parser("serve", help="serve the flow with its daily schedule (Prefect)")
     _settings_flags(p)
@@ -90,6 +108,8 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "sample_users": args.sample_users,
         "conflict_tolerance": args.conflict_tolerance,
         "min_segment_size": args.min_segment_size,
+        "refit": args.refit,
+        "drift_threshold": args.drift_threshold,
     }
 
 
@@ -178,6 +198,15 @@ def _command(args: argparse.Namespace) -> None:
     log = route_logs(folder=settings.cache_dir.resolve() / "logs", verbose=args.verbose)
     wait_ready()
     try:
+        if args.command == "score":
+            scored = flows.traveltide_score(settings=settings, model=str(args.model), out=str(args.out))
+            print(
+                f"Scored {scored['users']} users with sessions since {settings.start_date} "
+                f"({scored['in_cohort']} in the cohort, {scored['by_default']} by the default rule) "
+                f"with the model of run {scored['model_run']}: {scored['csv']}, {scored['parquet']}"
+            )
+            print(f"Log: {log}")
+            return
         manifest = flows.traveltide_mart(settings=settings)
     except Exception:
         print(f"traveltide: the run's log, tracebacks included, is {log}", file=sys.stderr)

@@ -24,6 +24,7 @@ from traveltide.quality import LayerValidation
 from traveltide.quality.suites import LayerName
 from traveltide.run import RunPaths
 from traveltide.segmentation import Diagnostics, SegmentationResult
+from traveltide.segmentation.drift import Drift
 from traveltide.settings import Settings
 from traveltide.sources import SourceFile
 
@@ -37,6 +38,8 @@ __all__ = [
     "Fetched",
     "Funnel",
     "Loaded",
+    "ScoreError",
+    "Scored",
     "SegmentsTooSmall",
     "SilverTable",
     "Star",
@@ -57,6 +60,11 @@ __all__ = [
 
 EXTRACT_NAME = "traveltide.hyper"
 MANIFEST_NAME = "manifest.json"
+MODEL_DIR = "model"
+
+
+class ScoreError(TravelTideError):
+    """Users cannot be scored as asked (no model, no users); the message says what to do."""
 
 
 class EmptyCohortError(TravelTideError):
@@ -250,11 +258,14 @@ def step_gold(*, settings: Settings, paths: RunPaths) -> Cohort:
 
 
 def step_segment(*, settings: Settings, paths: RunPaths) -> SegmentationResult:
-    """Cluster the cohort and give each segment its perk (the pictures: :func:`step_segment_diagnostics`)."""
+    """Score the cohort with the saved model, or fit one, and give each segment its perk; the
+    model goes to the staging folder (the pictures: :func:`step_segment_diagnostics`)."""
     from traveltide.segmentation import segment_users
+    from traveltide.segmentation.model import read_model, write_model
 
+    saved = paths.exports / MODEL_DIR / "model.json"
     with _connect(paths) as con:
-        return segment_users(
+        result = segment_users(
             con=con,
             k=settings.k,
             k_min=settings.k_min,
@@ -262,6 +273,29 @@ def step_segment(*, settings: Settings, paths: RunPaths) -> SegmentationResult:
             min_segment_size=settings.min_segment_size,
             seed=settings.seed,
             plots_dir=None,
+            previous=read_model(path=saved),
+            refit=settings.refit,
+            drift_threshold=settings.drift_threshold,
+            run_id=paths.run_id,
+        )
+    if result.model is not None:
+        write_model(model=result.model, path=paths.staging / MODEL_DIR / "model.json")
+    if saved.is_file():  # the model this run replaces stays beside it
+        shutil.copyfile(saved, paths.staging / MODEL_DIR / "previous.json")
+    return result
+
+
+def step_drift(*, settings: Settings, paths: RunPaths, segments: SegmentationResult) -> Drift:
+    """Compare the segments with the previous published run; the users who changed go to staging."""
+    from traveltide.segmentation.drift import measure_drift
+
+    with _connect(paths) as con:
+        return measure_drift(
+            con=con,
+            previous=paths.exports / "gold" / "user_segments.parquet",
+            decision=segments.decision,
+            drift_threshold=settings.drift_threshold,
+            out_dir=paths.staging,
         )
 
 
@@ -347,3 +381,67 @@ def step_publish(*, paths: RunPaths, manifest: dict[str, Any]) -> list[Path]:
     published = publish_staging(staging=paths.staging, exports=paths.exports, last=(MANIFEST_NAME, EXTRACT_NAME))
     shutil.rmtree(paths.work, ignore_errors=True)
     return published
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What ``traveltide score`` wrote: the files, users scored, in the cohort, by the default rule."""
+
+    csv: Path
+    parquet: Path
+    users: int
+    in_cohort: int
+    by_default: int
+    model_run: str
+
+
+def score_source(*, settings: Settings, model_path: Path, out_dir: Path) -> Scored:
+    """Score every user with sessions in the window of ``settings.source`` with the saved model.
+
+    The source goes through fetch, bronze, silver and gold as in a run (no validation, nothing
+    published), gold with every window user instead of the cohort; the saved model places them.
+    """
+    import duckdb as _duckdb
+
+    from traveltide.bronze import load_bronze
+    from traveltide.build import build_layer
+    from traveltide.segmentation.model import read_model
+    from traveltide.segmentation.scoring import score_users
+
+    path = model_path / "model.json" if model_path.is_dir() else model_path
+    model = read_model(path=path)
+    if model is None:
+        raise ScoreError(
+            f"{path}: no segmentation model here (or of another format); point --model at the exports/model "
+            "folder of a published run, or publish one first with 'traveltide run'"
+        )
+    work = settings.cache_dir.resolve() / "score"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        fetched = step_fetch(settings=settings)
+        with _duckdb.connect(str(work / "score.duckdb")) as con:
+            load_bronze(con=con, files=fetched.paths())
+            build_layer(con=con, layer="silver", params={"conflict_tolerance": settings.conflict_tolerance})
+            build_layer(con=con, layer="gold", params={"start_date": settings.start_date, "min_sessions": 1})
+            table = score_users(con=con, model=model, min_sessions=settings.min_sessions)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            con.register("scores", table)
+            targets = {"csv": out_dir / "scores.csv", "parquet": out_dir / "scores.parquet"}
+            for kind, target in targets.items():
+                partial = target.with_name(f".{target.name}.partial")
+                options = "format csv, header true" if kind == "csv" else "format parquet"
+                con.execute(f"copy scores to $path ({options})", {"path": str(partial)})
+                partial.replace(target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    in_cohort = table.column("in_cohort").to_numpy(zero_copy_only=False)
+    basis = table.column("basis").to_pylist()
+    return Scored(
+        csv=targets["csv"],
+        parquet=targets["parquet"],
+        users=table.num_rows,
+        in_cohort=int(in_cohort.sum()),
+        by_default=basis.count("default"),
+        model_run=model.run_id,
+    )

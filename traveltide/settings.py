@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     min_segment_size: int = Field(default=MIN_SEGMENT_SIZE, ge=1)
     # Seed of k-means and of any sampling in the segmentation step.
     seed: int = 42
+    # Fit new segments although the saved model (exports/model/model.json) still fits. Without
+    # it a run scores the cohort with the saved model, so segment ids, names and perks stay.
+    refit: bool = False
+    # Population stability index of an input (against the saved model's training data) above
+    # which the model is refitted: 0.25 is the usual "significant shift" mark of the PSI.
+    drift_threshold: float = Field(default=0.25, gt=0)
     # Hyper file format version of the extract (decides which Tableau releases open it).
     hyper_file_version: Literal["0", "1", "2", "3", "4"] = "2"
 

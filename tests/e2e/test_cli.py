@@ -29,7 +29,7 @@ def test_help_lists_the_commands_without_heavy_imports() -> None:
         "print('HEAVY', heavy)"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False).stdout
-    for command in ("run", "sample", "inspect", "serve"):
+    for command in ("run", "sample", "inspect", "serve", "score"):
         assert command in out
     assert "HEAVY []" in out
 

@@ -221,3 +221,88 @@ def test_empty_cohort_is_refused_and_nothing_is_published(harness, sample_dir, t
     assert not (exports / "traveltide.hyper").exists()
     assert not (exports / "manifest.json").exists()
     assert not list(exports.glob(".staging-*"))
+
+
+def test_consecutive_runs_keep_segments_and_say_what_drifted(harness, sample_dir, tmp_path) -> None:
+    """Two runs on the same export, then one on two more weeks of sessions, into one exports folder."""
+    import pandas as pd
+
+    early = tmp_path / "early"
+    shutil.copytree(sample_dir, early)
+    sessions = pd.read_csv(sample_dir / "sessions.csv", dtype=str, keep_default_na=False)
+    sessions[sessions.session_start < "2023-07-14"].to_csv(early / "sessions.csv", index=False)
+    exports = tmp_path / "exports"
+    gold = exports / "gold" / "user_segments.parquet"
+    columns = ["user_id", "segment_id", "segment_name", "perk"]
+
+    first = traveltide_mart(settings=_settings(tmp_path, early))
+    assert first["drift"]["previous"] is False and first["drift"]["model"] == "fitted"
+    after_first = pd.read_parquet(gold)[columns].sort_values("user_id", ignore_index=True)
+    saved = json.loads((exports / "model" / "model.json").read_text())
+    assert [s["segment_name"] for s in saved["segments"]] == [s["segment_name"] for s in first["segments"]["segments"]]
+
+    second = traveltide_mart(settings=_settings(tmp_path, early))
+    assert second["drift"]["model"] == "scored"
+    assert second["drift"]["changed_users"] == 0 and second["drift"]["returning_users"] == len(after_first)
+    assert max(second["drift"]["psi"].values()) == pytest.approx(0.0, abs=1e-12)
+    pd.testing.assert_frame_equal(pd.read_parquet(gold)[columns].sort_values("user_id", ignore_index=True), after_first)
+    assert json.loads((exports / "model" / "previous.json").read_text()) == saved
+
+    third = traveltide_mart(settings=_settings(tmp_path, sample_dir))
+    drift = third["drift"]
+    assert drift["model"] == "scored", drift["why"]  # two weeks move no input beyond the threshold
+    assert [s["segment_name"] for s in third["segments"]["segments"]] == [s["segment_name"] for s in saved["segments"]]
+    # The users who changed, worked out here from the two published tables.
+    now = pd.read_parquet(gold)[columns]
+    both = after_first.merge(now, on="user_id", suffixes=("_before", ""))
+    moved = both[(both.segment_id_before != both.segment_id) | (both.perk_before != both.perk)]
+    listed = pd.read_parquet(exports / drift["files"]["parquet"])
+    assert sorted(listed.user_id) == sorted(moved.user_id)
+    assert drift["returning_users"] == len(both) and drift["changed_users"] == len(moved)
+    assert drift["sizes"] == {
+        str(i): {"previous": int((after_first.segment_id == i).sum()), "now": int((now.segment_id == i).sum())}
+        for i in sorted(set(after_first.segment_id) | set(now.segment_id))
+    }
+    assert len(moved) > 0  # two more weeks of behaviour move somebody
+    # The Prefect UI shows the same: the drift artifact of the last run.
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    with get_client(sync_client=True) as client:
+        (latest, *_) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["traveltide-drift"])),
+            sort=ArtifactSort.CREATED_DESC,
+        )
+    assert f"{drift['changed_users']} changed segment or perk" in latest.data
+
+
+def test_score_gives_every_window_user_a_segment_from_the_saved_model(harness, good_run, sample_dir, tmp_path) -> None:
+    """The score flow on the export the model was fitted on: window users counted here from the
+    CSV files; cohort users get exactly the segment the run gave them."""
+    import pandas as pd
+
+    from flows.traveltide_flow import traveltide_score
+    from traveltide.pipeline import ScoreError
+    from traveltide.segmentation.scoring import DEFAULT_PERK
+
+    exports, manifest = good_run
+    settings = _settings(tmp_path, sample_dir)
+    result = traveltide_score(settings=settings, model=str(exports / "model"), out=str(tmp_path / "scores"))
+    scores = pd.read_parquet(result["parquet"]).set_index("user_id")
+    assert pd.read_csv(result["csv"]).shape[0] == len(scores)
+    window = _cohort_from_csv(sample_dir, "2023-01-04", 1)
+    cohort = _cohort_from_csv(sample_dir, "2023-01-04", 7)
+    assert set(scores.index) == window and len(window) > len(cohort)
+    assert set(scores.index[scores.in_cohort]) == cohort
+    run = pd.read_parquet(exports / "gold" / "user_segments.parquet").set_index("user_id")
+    joined = run.merge(scores, left_index=True, right_index=True, suffixes=("", "_scored"))
+    assert len(joined) == len(cohort)
+    assert (joined.segment_id == joined.segment_id_scored).all() and (joined.perk == joined.perk_scored).all()
+    default = scores[scores.basis == "default"]
+    assert (default.perk == DEFAULT_PERK).all() and default.distance.isna().all()
+    assert scores.distance[scores.basis != "default"].notna().all()
+    assert result["model_run"] == manifest["run_id"]
+
+    with pytest.raises(ScoreError, match=r"no segmentation model here .* point --model at the exports/model"):
+        traveltide_score(settings=settings, model=str(tmp_path / "nowhere"), out=str(tmp_path / "x"))

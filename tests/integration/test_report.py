@@ -119,6 +119,19 @@ def build_manifest(*, plots: dict[str, str] | None = None) -> dict[str, Any]:
         },
         "silver": {"users": {"rows": 114, "set_aside": {"duplicate key": 2, "null key": 1}}},
         "rejects": {"csv": "rejects/rejects.csv", "parquet": "rejects/rejects.parquet", "lines": 6, "by_reason": {}},
+        "drift": {
+            "previous": True,
+            "model": "scored",
+            "why": "the saved model of run r0 fits (same settings, largest PSI 0.02)",
+            "returning_users": 7,
+            "changed_users": 2,
+            "changed_perk": 1,
+            "changed_share": 1 / 7,
+            "sizes": {"1": {"previous": 3, "now": 4}, "2": {"previous": 4, "now": 3}, "9": {"previous": 1, "now": 0}},
+            "psi": {},
+            "files": {"csv": "drift/changed_users.csv", "parquet": "drift/changed_users.parquet"},
+            "warnings": ["1 of 7 returning cohort users (14.3%) changed perk since the previous run"],
+        },
         "row_counts": {"gold": {"cohort": 8, "funnel": {"users": 100, "users_in_window": 40, "cohort": 8}}},
         "segments": {
             "k": 4,
@@ -270,6 +283,9 @@ def test_quality_source_and_k(report: Path) -> None:
     assert "../data_docs/index.html" in page.links
     assert {"../rejects/rejects.csv", "../rejects/rejects.parquet"} <= set(page.links)
     assert "Every such line (6)" in page.text
+    assert "../drift/changed_users.csv" in page.links
+    assert "1 of 7 returning cohort users changed perk (14%); 2 changed segment or perk" in page.text
+    assert "Warning: 1 of 7 returning cohort users (14.3%) changed perk since the previous run" in page.text
     assert table_with(page, "SHA-256 (first 12)")[1] == [
         "users",
         "/data/users.csv",
@@ -290,7 +306,13 @@ def test_quality_source_and_k(report: Path) -> None:
 def test_images_exist_and_page_is_offline(report: Path) -> None:
     page_path = report
     page = parse(page_path)
-    assert sorted(page.images) == ["funnel.png", "perk_fit.png", "segment_profiles.png", "segment_sizes.png"]
+    assert sorted(page.images) == [
+        "drift.png",
+        "funnel.png",
+        "perk_fit.png",
+        "segment_profiles.png",
+        "segment_sizes.png",
+    ]
     for src in page.images:
         assert (page_path.parent / src).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "script" not in page.tags and "link" not in page.tags
@@ -381,3 +403,14 @@ def test_missing_runner_up_is_refused(run_dir: tuple[Path, Path], tmp_path: Path
         con.execute("update gold.user_segments set runner_up_perk = null where user_id = 3")
     with pytest.raises(ReportError, match=r"gold\.user_segments\.runner_up_perk has perk\(s\) \['NULL'\] outside"):
         write_report(db_path=db, manifest=build_manifest(), out_dir=tmp_path / "r")
+
+
+def test_a_first_run_says_there_is_nothing_to_compare_with(tmp_path: Path) -> None:
+    root = tmp_path / "first"
+    root.mkdir()
+    manifest = build_manifest()
+    manifest["drift"] = {"previous": False, "model": "fitted", "why": "no saved model", "warnings": [], "sizes": {}}
+    page_path = write_report(db_path=build_run_db(root / "run.duckdb"), manifest=manifest, out_dir=root / "report")
+    page = parse(page_path)
+    assert "Segments were fitted: no saved model. There is no previous published run to compare with." in page.text
+    assert "drift.png" not in page.images

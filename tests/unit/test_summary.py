@@ -20,6 +20,16 @@ def _manifest(rejects: dict) -> dict:
         },
         "exports": "/x/exports",
         "rejects": rejects,
+        "drift": {
+            "previous": True,
+            "model": "scored",
+            "why": "the saved model of run r1 fits (same settings, largest PSI 0.01)",
+            "returning_users": 100,
+            "changed_users": 3,
+            "changed_perk": 2,
+            "changed_share": 0.02,
+            "warnings": [],
+        },
     }
 
 
@@ -46,3 +56,9 @@ def test_the_summary_counts_the_set_aside_lines_by_reason_and_names_the_file() -
 def test_a_clean_run_says_nothing_was_set_aside() -> None:
     text = format_summary(manifest=_manifest({"csv": "rejects/rejects.csv", "lines": 0, "by_reason": {}}))
     assert "Set aside: no source line" in text.splitlines()
+
+
+def test_the_summary_says_how_the_segments_were_made_and_what_changed() -> None:
+    lines = format_summary(manifest=_manifest({"csv": "rejects/rejects.csv", "lines": 0, "by_reason": {}})).splitlines()
+    assert "Model: scored: the saved model of run r1 fits (same settings, largest PSI 0.01)" in lines
+    assert "Since the previous run: 2 of 100 returning users changed perk (2.0%), 3 changed segment or perk" in lines

@@ -21,7 +21,7 @@ class Artifact:
 
 
 def run_artifacts(*, manifest: dict[str, Any]) -> list[Artifact]:
-    """The segments, the row counts per layer and the data-quality summary of a published run."""
+    """The segments, the row counts per layer, the drift and the data-quality summary of a published run."""
     seg = manifest["segments"]
     lines = ["| layer | passed | warnings | critical failures |", "|---|---|---|---|"]
     for layer, v in manifest["validation"].items():
@@ -46,8 +46,30 @@ def run_artifacts(*, manifest: dict[str, Any]) -> list[Artifact]:
             description="Rows per table and layer.",
         ),
         Artifact(
+            key="traveltide-drift",
+            content=_drift_markdown(manifest["drift"]),
+            description="What changed since the previous published run.",
+        ),
+        Artifact(
             key="traveltide-data-quality",
             content="## Data quality\n\n" + "\n".join(lines) + f"\n\nData Docs: `{docs}`\n",
             description="Validation summary of this run.",
         ),
     ]
+
+
+def _drift_markdown(drift: dict[str, Any]) -> str:
+    """The model decision, the users who changed and the segment sizes, as Markdown."""
+    text = f"## Drift\n\nModel: **{drift['model']}**: {drift['why']}.\n"
+    if not drift["previous"]:
+        return text + "\nNo previous published run to compare with.\n"
+    text += (
+        f"\n{drift['changed_perk']} of {drift['returning_users']} returning cohort users changed perk "
+        f"({drift['changed_share']:.1%}); {drift['changed_users']} changed segment or perk "
+        f"(`{drift['files']['csv']}`).\n\n| segment | previous users | users |\n|---|---|---|\n"
+    )
+    text += "".join(f"| {sid} | {v['previous']} | {v['now']} |\n" for sid, v in drift["sizes"].items())
+    if drift["psi"]:
+        text += "\n| input | PSI |\n|---|---|\n" + "".join(f"| {f} | {v:.3f} |\n" for f, v in drift["psi"].items())
+    text += "".join(f"\n**Warning:** {w}\n" for w in drift["warnings"])
+    return text

@@ -16,6 +16,7 @@ from traveltide.publish.parquet import ParquetFile
 from traveltide.publish.rejects import Rejects
 from traveltide.run import Run
 from traveltide.segmentation import Diagnostics, SegmentationResult
+from traveltide.segmentation.drift import Drift
 from traveltide.sources.hashing import files_sha256
 
 __all__ = ["build_manifest", "format_summary", "read_manifest", "write_manifest"]
@@ -34,6 +35,7 @@ def build_manifest(
     extracted: Extracted,
     parquet: dict[str, dict[str, ParquetFile]],
     rejected: Rejects,
+    drifted: Drift,
 ) -> dict[str, Any]:
     """The manifest of a run whose checks all passed (publish, still to come, is not timed in it)."""
     return {
@@ -49,6 +51,7 @@ def build_manifest(
         "rejects": rejected.to_dict(),
         "row_counts": {"gold": cohort.to_dict(), "mart": dict(star.rows)},
         "segments": segments.to_dict() | diagnostics.to_dict(),
+        "drift": drifted.to_dict(),
         "validation": {layer: v.to_dict() for layer, v in run.finished_validation().items()},
         "extract": {
             **extracted.to_dict(),
@@ -69,6 +72,14 @@ def format_summary(*, manifest: dict[str, Any]) -> str:
     ]
     for s in seg["segments"]:
         lines.append(f"  {s['segment_id']}  {s['segment_name']:<28} {s['users']:>7} users  {s['perk']}")
+    drift = manifest["drift"]
+    lines.append(f"Model: {drift['model']}: {drift['why']}")
+    if drift["previous"]:
+        lines.append(
+            f"Since the previous run: {drift['changed_perk']} of {drift['returning_users']} returning users "
+            f"changed perk ({drift['changed_share']:.1%}), {drift['changed_users']} changed segment or perk"
+        )
+    lines.extend(f"  warning: {w}" for w in drift["warnings"])
     exports = manifest["exports"]
     rejects = manifest["rejects"]
     if rejects["lines"]:

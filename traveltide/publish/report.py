@@ -22,6 +22,7 @@ import pandas as pd
 from traveltide.charts import (
     FEATURE_LABELS,
     PERK_COLORS,
+    plot_drift,
     plot_funnel,
     plot_perk_fit,
     plot_segment_profiles,
@@ -68,6 +69,16 @@ def write_report(*, db_path: Path, manifest: dict[str, Any], out_dir: Path) -> P
     charts: dict[str, str] = {}
     if funnel["steps"]:
         charts["funnel"] = plot_funnel(path=out_dir / "funnel.png", steps=funnel["steps"]).name
+    drift = manifest.get("drift") or {}
+    if drift.get("previous") and drift.get("sizes"):
+        names_by_id = dict(zip(segments["segment_id"].tolist(), names, strict=True))
+        ids = sorted(drift["sizes"], key=int)
+        charts["drift"] = plot_drift(
+            path=out_dir / "drift.png",
+            segments=[f"{i} {names_by_id.get(int(i), '(not in this run)')}" for i in ids],
+            previous=[drift["sizes"][i]["previous"] for i in ids],
+            now=[drift["sizes"][i]["now"] for i in ids],
+        ).name
     charts["sizes"] = plot_segment_sizes(
         path=out_dir / "segment_sizes.png", names=names, perks=perks, users=segments["users"].tolist()
     ).name
@@ -116,6 +127,7 @@ def write_report(*, db_path: Path, manifest: dict[str, Any], out_dir: Path) -> P
         "data_docs": _DATA_DOCS,
         "source": _source(manifest),
         "rejects": _rejects(manifest),
+        "drift": manifest.get("drift"),
         "charts": charts,
     }
     page = out_dir / "index.html"

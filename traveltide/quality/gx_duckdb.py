@@ -63,8 +63,6 @@ def install() -> None:
     if getattr(original, "_traveltide_buffered", False):
         return
     _reflect_in_current_schema()
-    # Reflection meets list columns (silver.key_conflicts.differing_columns); their type is checked with DESCRIBE.
-    warnings.filterwarnings("ignore", message="Did not recognize type 'list'", category=sa.exc.SAWarning)
 
     def buffered(self: Any, query: Any) -> Any:
         with self.get_connection() as connection:
@@ -113,6 +111,8 @@ def add_duckdb_datasource(*, context: Any, name: str, db_path: Path, schema: str
     if schema not in SEARCH_PATH_STATEMENTS:
         raise ValueError(f"unknown schema {schema!r}; expected one of {sorted(SEARCH_PATH_STATEMENTS)}")
     install()
+    # Reflection meets list columns (silver.key_conflicts.differing_columns); their type is checked with DESCRIBE.
+    warnings.filterwarnings("ignore", message="Did not recognize type 'list'", category=sa.exc.SAWarning)
     statement = SEARCH_PATH_STATEMENTS[schema]
     datasource = context.data_sources.add_sql(name=name, connection_string=connection_string(db_path=db_path))
 

@@ -20,7 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from traveltide.segmentation.features import SOURCE, SegmentationError
 
-__all__ = ["SILHOUETTE_SAMPLE", "KCandidate", "canonical_labels", "cluster", "silhouettes"]
+__all__ = ["SILHOUETTE_SAMPLE", "KCandidate", "canonical_labels", "cluster", "silhouette_sample", "silhouettes"]
 
 SILHOUETTE_SAMPLE = 10_000
 _N_INIT = 10
@@ -44,7 +44,7 @@ def cluster(
     n = len(z)
     distinct = len(np.unique(z, axis=0))
     ks = _ks_to_try(k=k, k_min=k_min, k_max=k_max, users=n, distinct=distinct, curve=curve)
-    sample = _silhouette_sample(n=n, seed=seed)
+    sample = silhouette_sample(n=n, seed=seed)
     # One OpenMP/BLAS thread per fit: on a busy machine oversubscription made k-means 8x
     # slower (measured). The fits of the k range are independent, so two run at a time
     # (k-means leaves the GIL in its inner loop); each has its own seed, so the results do
@@ -110,7 +110,7 @@ def _ks_to_try(*, k: int | None, k_min: int, k_max: int, users: int, distinct: i
     return sorted(set(ks) | ({k} if k is not None else set()))
 
 
-def _silhouette_sample(*, n: int, seed: int) -> np.ndarray:
+def silhouette_sample(*, n: int, seed: int) -> np.ndarray:
     """Rows used for every silhouette of the run: all, or a fixed-seed sample."""
     if n <= SILHOUETTE_SAMPLE:
         return np.arange(n)

@@ -5,6 +5,12 @@ the choice of k in :mod:`~traveltide.segmentation.clustering`, the perks, names 
 :mod:`~traveltide.segmentation.perks`. Segment ids come from behaviour, never from the k-means
 label: ordered by perk (in :data:`traveltide.segmentation.perks.PERKS` order), then by size
 (largest first).
+
+With a saved model (:mod:`~traveltide.segmentation.model`) of the same settings and no drift,
+the cohort is *scored*: each user goes to the nearest saved centre, so the same behaviour keeps
+its segment id, name and perk. A refit (asked, a shaping setting changed, an input drifted
+beyond ``drift_threshold``, a saved segment left empty) matches its segments to the saved
+ones by centre distance: a segment that persists with the same perk keeps its id and name.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from traveltide.build import build_tables
 from traveltide.contract.gold import PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
@@ -21,14 +28,23 @@ from traveltide.segmentation import perks as perk_rules
 from traveltide.segmentation import tables
 from traveltide.segmentation.clustering import (
     SILHOUETTE_SAMPLE,
+    KCandidate,
     canonical_labels,
     cluster,
+    silhouette_sample,
+    silhouettes,
 )
 from traveltide.segmentation.diagnostics import draw_diagnostics
 from traveltide.segmentation.features import FEATURES, group_means, read_features, scale
-from traveltide.segmentation.summary import SegmentationResult, SegmentSummary
+from traveltide.segmentation.model import SavedModel, new_model, psi, shaping_settings
+from traveltide.segmentation.summary import ModelDecision, SegmentationResult, SegmentSummary
 
 __all__ = ["segment_users"]
+
+
+# A refitted segment and a saved one are the same segment when their centres are at most this
+# far apart (z-score units; one standard deviation across the inputs) and they carry the same perk.
+MATCH_DISTANCE = 1.0
 
 
 def segment_users(
@@ -40,15 +56,31 @@ def segment_users(
     min_segment_size: int,
     seed: int,
     plots_dir: Path | None,
+    previous: SavedModel | None = None,
+    refit: bool = False,
+    drift_threshold: float = 0.25,
+    run_id: str = "",
 ) -> SegmentationResult:
-    """Cluster gold.user_features, pick perks, write gold.segments and gold.user_segments.
+    """Cluster (or score with ``previous``) gold.user_features, pick perks, write gold.segments
+    and gold.user_segments; the result carries the model to save.
 
     ``k = None`` chooses k in ``[k_min, k_max]`` by silhouette, never keeping a segment of fewer
     than ``min_segment_size`` users. With ``plots_dir`` the
     diagnostics of :func:`draw_diagnostics` are added (the flow draws them in the background
     instead, beside the steps that follow).
     """
-    result = _segment(con=con, k=k, k_min=k_min, k_max=k_max, min_segment_size=min_segment_size, seed=seed)
+    result = _segment(
+        con=con,
+        k=k,
+        k_min=k_min,
+        k_max=k_max,
+        min_segment_size=min_segment_size,
+        seed=seed,
+        previous=previous,
+        refit=refit,
+        drift_threshold=drift_threshold,
+        run_id=run_id,
+    )
     if plots_dir is None:
         return result
     found = draw_diagnostics(
@@ -65,20 +97,99 @@ def segment_users(
     return replace(result, candidates=found.candidates, plots=found.plots)
 
 
+def _decide(
+    *, previous: SavedModel | None, shaping: dict, x: np.ndarray, refit: bool, drift_threshold: float
+) -> ModelDecision:
+    """Score with the saved model or fit anew, and why."""
+    if previous is None:
+        return ModelDecision(mode="fitted", why="no saved model (first run, or exports/model/model.json absent)")
+    stability = psi(model=previous, x=x)
+    changed = [
+        f"{name} {previous.settings.get(name)!r} -> {value!r}"
+        for name, value in shaping.items()
+        if previous.settings.get(name) != value
+    ]
+    worst = max(stability, key=lambda f: stability[f])
+    if refit:
+        why = "asked (--refit)"
+    elif changed:
+        why = "setting(s) changed: " + ", ".join(changed)
+    elif stability[worst] > drift_threshold:
+        why = f"drift: the PSI of {worst} is {stability[worst]:.2f}, above drift_threshold {drift_threshold}"
+    else:
+        return ModelDecision(
+            mode="scored",
+            why=f"the saved model of run {previous.run_id} fits (same settings, largest PSI {stability[worst]:.2f})",
+            previous_run=previous.run_id,
+            psi=stability,
+        )
+    return ModelDecision(mode="refitted", why=why, previous_run=previous.run_id, psi=stability)
+
+
 def _segment(
-    *, con: duckdb.DuckDBPyConnection, k: int | None, k_min: int, k_max: int, min_segment_size: int, seed: int
+    *,
+    con: duckdb.DuckDBPyConnection,
+    k: int | None,
+    k_min: int,
+    k_max: int,
+    min_segment_size: int,
+    seed: int,
+    previous: SavedModel | None,
+    refit: bool,
+    drift_threshold: float,
+    run_id: str,
 ) -> SegmentationResult:
     user_ids, columns = read_features(con=con, columns=(*FEATURES, *PROFILE_FEATURES, *perk_rules.DRIVER_FEATURES))
     n = len(user_ids)
-    z, scaler = scale(x=np.column_stack([columns[f] for f in FEATURES]))
-    candidates, chosen, how, model = cluster(
-        z=z, k=k, k_min=k_min, k_max=k_max, min_segment_size=min_segment_size, seed=seed, curve=False
-    )
+    x = np.column_stack([columns[f] for f in FEATURES])
+    shaping = shaping_settings(k=k, k_min=k_min, k_max=k_max, min_segment_size=min_segment_size, seed=seed)
+    decision = _decide(previous=previous, shaping=shaping, x=x, refit=refit, drift_threshold=drift_threshold)
     percentiles = {f: perk_rules.percentile_ranks(values=columns[f]) for f in columns}
     scores = perk_rules.perk_scores(percentiles=percentiles)
-    seg, seg_perk, seg_affinity = perk_rules.segments_by_perk(
-        labels=canonical_labels(model=model, k=chosen), scores=scores, k=chosen
-    )
+    perk_index = {p.name: i for i, p in enumerate(perk_rules.PERKS)}
+
+    carried: dict[int, str] = {}
+    if decision.mode == "scored" and previous is not None:
+        seg, distance = previous.nearest(x=x)
+        sizes = np.bincount(seg, minlength=previous.k)
+        if (sizes == 0).any():
+            empty = int(np.flatnonzero(sizes == 0)[0]) + 1
+            decision = replace(decision, mode="refitted", why=f"segment {empty} of the saved model would be empty")
+    if decision.mode == "scored" and previous is not None:
+        chosen, how = previous.k, previous.k_selection
+        z = previous.scaled(x=x)
+        scaler = {
+            "method": "the saved model's",
+            "log1p_features": list(previous.log1p_features),
+            "mean": previous.mean,
+            "scale": previous.scale,
+        }
+        sample = silhouette_sample(n=n, seed=seed)
+        sil = silhouettes(points=z[sample], labels={chosen: seg[sample]})[chosen]
+        candidates: tuple[KCandidate, ...] = (
+            KCandidate(k=chosen, inertia=float((distance**2).sum()), silhouette=sil, smallest=int(sizes.min())),
+        )
+        seg_perk = np.array([perk_index[s["perk"]] for s in previous.segments])
+        seg_affinity = group_means(values=scores, groups=seg, k=chosen) - 50.0
+        carried = {i: s["segment_name"] for i, s in enumerate(previous.segments)}
+    else:
+        z, scaler = scale(x=x)
+        candidates, chosen, how, fitted = cluster(
+            z=z, k=k, k_min=k_min, k_max=k_max, min_segment_size=min_segment_size, seed=seed, curve=False
+        )
+        seg, seg_perk, seg_affinity = perk_rules.segments_by_perk(
+            labels=canonical_labels(model=fitted, k=chosen), scores=scores, k=chosen
+        )
+        if previous is not None:
+            seg, seg_perk, seg_affinity, carried = _match(
+                previous=previous, z=z, scaler=scaler, seg=seg, seg_perk=seg_perk, seg_affinity=seg_affinity, k=chosen
+            )
+        # The saved centres are k-means' own (its labels are the nearest of them), so scoring
+        # this very data with the saved model gives every user the segment the fit gave.
+        position_of_label = np.empty(chosen, dtype=int)
+        position_of_label[fitted.labels_] = seg
+        centres = np.empty_like(fitted.cluster_centers_)
+        centres[position_of_label] = fitted.cluster_centers_
 
     profile = group_means(values=np.column_stack([columns[f] for f in PROFILE_FEATURES]), groups=seg, k=chosen)
     cohort = np.array([columns[f].mean() for f in PROFILE_FEATURES])
@@ -91,6 +202,7 @@ def _segment(
         features=PROFILE_FEATURES,
         preferred=[perk_rules.PERKS[p].drivers if f else () for p, f in zip(seg_perk, fits_perk, strict=True)],
     )
+    names = _keep_names(names=names, carried=carried)
     sizes = np.bincount(seg, minlength=chosen)
     summaries = []
     for s in range(chosen):
@@ -122,9 +234,30 @@ def _segment(
             ),
         },
     )
+    model = (
+        previous
+        if decision.mode == "scored" and previous is not None
+        else new_model(
+            run_id=run_id,
+            scaler=scaler,
+            k_selection=how,
+            segments=[
+                {
+                    "segment_id": s.segment_id,
+                    "segment_name": s.segment_name,
+                    "perk": s.perk,
+                    "centroid": {f: float(centres[s.segment_id - 1, j]) for j, f in enumerate(FEATURES)},
+                }
+                for s in summaries
+            ],
+            settings=shaping,
+            user_ids=user_ids,
+            x=x,
+        )
+    )
     return SegmentationResult(
         k=chosen,
-        k_selection=how,
+        k_selection=how,  # type: ignore[arg-type]
         min_segment_size=min_segment_size,
         candidates=candidates,
         silhouette=next(c.silhouette for c in candidates if c.k == chosen),
@@ -134,4 +267,56 @@ def _segment(
         features=FEATURES,
         scaler=scaler,
         seed=seed,
+        decision=decision,
+        model=model,
     )
+
+
+def _match(
+    *,
+    previous: SavedModel,
+    z: np.ndarray,
+    scaler: dict,
+    seg: np.ndarray,
+    seg_perk: np.ndarray,
+    seg_affinity: np.ndarray,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, str]]:
+    """Renumber a refit's segments so that each one matching a saved segment (centres within
+    :data:`MATCH_DISTANCE`, same perk) takes its id and name; the others fill the free ids."""
+    centres = group_means(values=z, groups=seg, k=k)
+    mean = np.array([scaler["mean"][f] for f in FEATURES])
+    scale_ = np.array([scaler["scale"][f] for f in FEATURES])
+    old_mean = np.array([previous.mean[f] for f in FEATURES])
+    old_scale = np.array([previous.scale[f] for f in FEATURES])
+    saved = (previous.centroids() * old_scale + old_mean - mean) / scale_  # the saved centres in this scale
+    distance = np.sqrt(((centres[:, None, :] - saved[None, :, :]) ** 2).sum(axis=2))
+    rows, cols = linear_sum_assignment(distance)
+    perk_names = [p.name for p in perk_rules.PERKS]
+    final = np.full(k, -1)
+    carried: dict[int, str] = {}
+    for r, c in zip(rows, cols, strict=True):
+        target = int(previous.segments[c]["segment_id"]) - 1
+        same = previous.segments[c]["perk"] == perk_names[seg_perk[r]]
+        if distance[r, c] <= MATCH_DISTANCE and same and target < k:
+            final[r] = target
+            carried[target] = str(previous.segments[c]["segment_name"])
+    free = iter(sorted(set(range(k)) - set(final[final >= 0].tolist())))
+    for r in range(k):
+        if final[r] < 0:
+            final[r] = next(free)
+    perk_final = np.empty_like(seg_perk)
+    perk_final[final] = seg_perk
+    affinity_final = np.empty_like(seg_affinity)
+    affinity_final[final] = seg_affinity
+    return final[seg], perk_final, affinity_final, carried
+
+
+def _keep_names(*, names: list[str], carried: dict[int, str]) -> list[str]:
+    """The carried names where a segment persisted; a new name that repeats one gets a number."""
+    out = [carried.get(i, name) for i, name in enumerate(names)]
+    kept = set(carried.values())
+    for i, name in enumerate(out):
+        if i not in carried and name in kept:
+            out[i] = next(f"{name} {j}" for j in range(2, len(out) + 3) if f"{name} {j}" not in out)
+    return out

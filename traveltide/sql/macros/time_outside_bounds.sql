@@ -2,7 +2,8 @@
 -- by source whose value (a column of it, passed as a bare name) lies outside the bounds that
 -- silver.plausible_bounds gives the column named field of table label, compared as TIMESTAMP
 -- (the upper bound excluded): the key and the value as text, and the bounds. A NULL is not
--- implausible (the contract says where NULLs may be).
+-- implausible (the contract says where NULLs may be). A twin of number_outside_bounds: one macro
+-- for both kinds needs the values as numbers (epoch per row), measured slower on 5 M sessions.
 create or replace temp macro time_outside_bounds(source, label, key, field, value) as table
     with
 
