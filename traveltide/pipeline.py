@@ -401,8 +401,6 @@ def score_source(*, settings: Settings, model_path: Path, out_dir: Path) -> Scor
     The source goes through fetch, bronze, silver and gold as in a run (no validation, nothing
     published), gold with every window user instead of the cohort; the saved model places them.
     """
-    import duckdb as _duckdb
-
     from traveltide.bronze import load_bronze
     from traveltide.build import build_layer
     from traveltide.segmentation.model import read_model
@@ -420,7 +418,7 @@ def score_source(*, settings: Settings, model_path: Path, out_dir: Path) -> Scor
     work.mkdir(parents=True)
     try:
         fetched = step_fetch(settings=settings)
-        with _duckdb.connect(str(work / "score.duckdb")) as con:
+        with duckdb.connect(str(work / "score.duckdb")) as con:
             load_bronze(con=con, files=fetched.paths())
             build_layer(con=con, layer="silver", params={"conflict_tolerance": settings.conflict_tolerance})
             build_layer(con=con, layer="gold", params={"start_date": settings.start_date, "min_sessions": 1})
