@@ -22,7 +22,7 @@ from traveltide.publish.manifest import build_manifest
 from traveltide.run import Run
 from traveltide.settings import Settings, load_settings
 
-__all__ = ["serve", "traveltide_mart", "traveltide_score"]
+__all__ = ["serve", "traveltide_evaluate", "traveltide_mart", "traveltide_score"]
 
 
 # No task retries: the download retries each file itself (download_attempts), so the count a
@@ -34,6 +34,7 @@ silver = task(name="silver")(pipeline.step_silver)
 gold = task(name="gold")(pipeline.step_gold)
 segment = task(name="segment")(pipeline.step_segment)
 segment_diagnostics = task(name="segment_diagnostics")(pipeline.step_segment_diagnostics)
+sensitivity = task(name="sensitivity")(pipeline.step_sensitivity)
 drift = task(name="drift")(pipeline.step_drift)
 mart = task(name="mart")(pipeline.step_mart)
 rejects = task(name="rejects")(pipeline.step_rejects)
@@ -67,6 +68,8 @@ def traveltide_mart(settings: Settings | None = None, overrides: dict[str, Any] 
         run.check("mart", validate.submit(paths=paths, layer="mart"))
         extracted = run.time("extract", extract, settings=settings, paths=paths)
         run.gate("silver", "gold", "mart")  # in layer order: the earliest failure is reported
+        # After the gates: its scratch gold must not run beside the checks of the run's own layers.
+        run.beside("sensitivity", sensitivity.submit(settings=settings, paths=paths, segments=segments))
         run.time("data_docs", data_docs, paths=paths)
         manifest = build_manifest(
             run=run,
@@ -79,6 +82,7 @@ def traveltide_mart(settings: Settings | None = None, overrides: dict[str, Any] 
             segments=segments,
             parquet=run.collect("parquet_export"),
             diagnostics=run.collect("segment_diagnostics"),
+            sensitivity=run.collect("sensitivity"),
             star=star,
             extracted=extracted,
         )
@@ -92,6 +96,7 @@ def traveltide_mart(settings: Settings | None = None, overrides: dict[str, Any] 
 
 
 score = task(name="score")(pipeline.score_source)
+evaluate = task(name="evaluate")(pipeline.evaluate_source)
 
 
 @flow(name="traveltide-score", log_prints=True)
@@ -102,6 +107,30 @@ def traveltide_score(settings: Settings, model: str, out: str) -> dict[str, Any]
 
     scored = score(settings=settings, model_path=Path(model), out_dir=Path(out))
     return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(scored).items()}
+
+
+@flow(name="traveltide-evaluate", log_prints=True)
+def traveltide_evaluate(
+    settings: Settings, run: str, out: str | None = None, start: str | None = None
+) -> dict[str, Any]:
+    """Measure the perk campaign of the published run at ``run`` (its manifest) on the later export
+    ``settings.source``, from ``start`` (ISO date; default the day after the run's last session)."""
+    from dataclasses import asdict
+    from datetime import date
+    from pathlib import Path
+
+    evaluated = evaluate(
+        settings=settings,
+        run_manifest=Path(run),
+        out_dir=Path(out) if out else None,
+        evaluate_from=date.fromisoformat(start) if start else None,
+    )
+    create_table_artifact(
+        key="traveltide-evaluation",
+        table=evaluated.uplifts,
+        description=f"Perk campaign of run {evaluated.run_id}: treatment minus control from {evaluated.evaluate_from}.",
+    )
+    return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(evaluated).items()}
 
 
 # Not prefect.yaml's "traveltide-mart-daily": serving must not replace the operator's deployment.

@@ -44,7 +44,8 @@ def check_contract(*, con: duckdb.DuckDBPyConnection, table: Table, hint: str) -
     """Raise :class:`BuildError` unless ``table`` exists with its contract's columns, order and types."""
     built = con.execute(
         "select column_name, data_type from information_schema.columns "
-        "where table_schema = ? and table_name = ? order by ordinal_position",
+        "where table_catalog = current_database() and table_schema = ? and table_name = ? "
+        "order by ordinal_position",
         [table.layer, table.name],
     ).fetchall()
     if not built:

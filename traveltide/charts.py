@@ -27,6 +27,7 @@ __all__ = [
     "plot_projection",
     "plot_segment_profiles",
     "plot_segment_sizes",
+    "plot_sensitivity",
 ]
 
 PERK_COLORS: dict[str, str] = dict(zip(PERK_NAMES, ("#1f77b4", "#d62728", "#2ca02c", "#9467bd"), strict=True))
@@ -320,6 +321,38 @@ def plot_drift(*, path: Path, segments: Sequence[str], previous: Sequence[int], 
     ax.set_title("Segment sizes since the previous run", fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=_DPI)
+    return path
+
+
+def plot_sensitivity(
+    *, path: Path, thresholds: Sequence[int], cohort: Sequence[int], shares: dict[str, Sequence[float]], setting: int
+) -> Path:
+    """Cohort size (left) and the share offered each perk (right) for each min_sessions threshold."""
+    x = np.arange(len(thresholds))
+    labels = [f"{t}{' (setting)' if t == setting else ''}" for t in thresholds]
+    fig = Figure(figsize=(10, 3.6))
+    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    left.bar(x, cohort, color=[("#1f77b4" if t == setting else _GREY) for t in thresholds])
+    for i, n in enumerate(cohort):
+        left.text(i, n, f"{n:,}", ha="center", va="bottom", fontsize=8)
+    left.set_ylim(0, max([*cohort, 1]) * 1.15)
+    left.set_ylabel("cohort users")
+    left.set_title("Cohort size", fontsize=10)
+    bottom = np.zeros(len(thresholds))
+    for perk, values in shares.items():
+        right.bar(x, values, bottom=bottom, color=PERK_COLORS.get(perk, _GREY), label=perk)
+        bottom += np.asarray(values, dtype=float)
+    right.set_ylim(0, 1)
+    right.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    right.set_ylabel("share of the cohort offered")
+    right.set_title("Offered perks", fontsize=10)
+    right.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
+    for ax in (left, right):
+        ax.set_xticks(x, labels, fontsize=8)
+        ax.set_xlabel("min_sessions")
+        ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     fig.savefig(path, dpi=_DPI)
     return path

@@ -73,6 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--users", type=int, default=100_000, help="number of users (default 100000; 1020926 = real scale)")
     p.add_argument("--seed", type=int, default=20230104, help="generator seed (same seed, same files)")
     p.add_argument("--dirty", action="store_true", help="inject the faults real exports have")
+    p.add_argument(
+        "--campaign",
+        type=Path,
+        help="a published run's manifest.json: add its perk campaign after the export end (users and seed: the run's)",
+    )
+    p.add_argument(
+        "--effect", type=float, default=0.1, help="with --campaign: added booking probability of treated users"
+    )
+    p.add_argument("--campaign-days", type=int, default=60, help="with --campaign: days the campaign runs (default 60)")
 
     p = sub.add_parser("inspect", help="print the tables, row counts and keys of an extract")
     p.add_argument("path", type=Path, help="a .hyper file written by 'traveltide run'")
@@ -81,6 +90,17 @@ def _parser() -> argparse.ArgumentParser:
     _settings_flags(p)
     p.add_argument("--model", type=Path, required=True, help="a published exports/model folder (or its model.json)")
     p.add_argument("--out", type=Path, required=True, help="folder to write scores.csv and scores.parquet into")
+    p.add_argument("--verbose", action="store_true", help="show Prefect's tracebacks on the terminal too")
+
+    p = sub.add_parser("evaluate", help="measure a run's perk campaign, treatment against control, on a later export")
+    _settings_flags(p)
+    p.add_argument("--run", type=Path, required=True, help="the manifest.json of the published run whose groups to use")
+    p.add_argument(
+        "--from", dest="evaluate_from", help="first day of the campaign period (default: the day after the run's data)"
+    )
+    p.add_argument(
+        "--out", type=Path, help="folder for evaluation.csv/.parquet/.json (default: evaluation/ beside the manifest)"
+    )
     p.add_argument("--verbose", action="store_true", help="show Prefect's tracebacks on the terminal too")
 
     p = sub.add_parser("serve", help="serve the flow with its daily schedule (Prefect)")
@@ -171,7 +191,12 @@ def _command(args: argparse.Namespace) -> None:
     if args.command == "sample":
         from traveltide.sample import write_sample
 
-        paths = write_sample(out=args.out, users=args.users, seed=args.seed, dirty=args.dirty)
+        users, seed, campaign = args.users, args.seed, None
+        if args.campaign is not None:
+            from traveltide.sample.campaign import read_campaign
+
+            users, seed, campaign = read_campaign(manifest=args.campaign, effect=args.effect, days=args.campaign_days)
+        paths = write_sample(out=args.out, users=users, seed=seed, dirty=args.dirty, campaign=campaign)
         for table, path in paths.items():
             print(f"{table:<9} {path}")
         return
@@ -205,6 +230,20 @@ def _command(args: argparse.Namespace) -> None:
                 f"({scored['in_cohort']} in the cohort, {scored['by_default']} by the default rule) "
                 f"with the model of run {scored['model_run']}: {scored['csv']}, {scored['parquet']}"
             )
+            print(f"Log: {log}")
+            return
+        if args.command == "evaluate":
+            evaluated = flows.traveltide_evaluate(
+                settings=settings, run=str(args.run), out=str(args.out) if args.out else None, start=args.evaluate_from
+            )
+            from traveltide.segmentation.evaluation import format_uplifts
+
+            print(
+                format_uplifts(
+                    uplifts=evaluated["uplifts"], run_id=evaluated["run_id"], start=evaluated["evaluate_from"]
+                )
+            )
+            print(f"Written: {evaluated['csv']}, {evaluated['parquet']}, {evaluated['json']}")
             print(f"Log: {log}")
             return
         manifest = flows.traveltide_mart(settings=settings)

@@ -10,7 +10,10 @@ run and tested without Prefect. :class:`traveltide.run.Run` keeps the time and t
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,8 @@ __all__ = [
     "Cleaned",
     "Cohort",
     "EmptyCohortError",
+    "EvaluateError",
+    "Evaluated",
     "Extracted",
     "Fetched",
     "Funnel",
@@ -54,6 +59,7 @@ __all__ = [
     "step_publish",
     "step_segment",
     "step_segment_diagnostics",
+    "step_sensitivity",
     "step_silver",
     "step_validate",
 ]
@@ -65,6 +71,10 @@ MODEL_DIR = "model"
 
 class ScoreError(TravelTideError):
     """Users cannot be scored as asked (no model, no users); the message says what to do."""
+
+
+class EvaluateError(TravelTideError):
+    """A campaign cannot be evaluated as asked (no run, no groups, no later sessions); the message says what to do."""
 
 
 class EmptyCohortError(TravelTideError):
@@ -262,6 +272,7 @@ def step_segment(*, settings: Settings, paths: RunPaths) -> SegmentationResult:
     model goes to the staging folder (the pictures: :func:`step_segment_diagnostics`)."""
     from traveltide.segmentation import segment_users
     from traveltide.segmentation.model import read_model, write_model
+    from traveltide.segmentation.segment import Campaign
 
     saved = paths.exports / MODEL_DIR / "model.json"
     with _connect(paths) as con:
@@ -277,6 +288,7 @@ def step_segment(*, settings: Settings, paths: RunPaths) -> SegmentationResult:
             refit=settings.refit,
             drift_threshold=settings.drift_threshold,
             run_id=paths.run_id,
+            campaign=Campaign.of(settings),
         )
     if result.model is not None:
         write_model(model=result.model, path=paths.staging / MODEL_DIR / "model.json")
@@ -297,6 +309,25 @@ def step_drift(*, settings: Settings, paths: RunPaths, segments: SegmentationRes
             drift_threshold=settings.drift_threshold,
             out_dir=paths.staging,
         )
+
+
+def step_sensitivity(*, settings: Settings, paths: RunPaths, segments: SegmentationResult) -> list[dict[str, Any]]:
+    """Cohort size and offered-perk shares for min_sessions around its setting (a scratch gold, this run's model)."""
+    from traveltide.segmentation.segment import Campaign
+    from traveltide.segmentation.sensitivity import cohort_sensitivity
+
+    if segments.model is None:
+        return []
+    with _connect(paths) as con:
+        rows = cohort_sensitivity(
+            con=con,
+            model=segments.model,
+            start_date=settings.start_date,
+            min_sessions=settings.min_sessions,
+            perk_min_users=Campaign.of(settings).perk_min_users,
+            perk_min_share=settings.perk_min_share,
+        )
+    return [r.to_dict() for r in rows]
 
 
 def step_segment_diagnostics(*, settings: Settings, paths: RunPaths, segments: SegmentationResult) -> Diagnostics:
@@ -401,8 +432,6 @@ def score_source(*, settings: Settings, model_path: Path, out_dir: Path) -> Scor
     The source goes through fetch, bronze, silver and gold as in a run (no validation, nothing
     published), gold with every window user instead of the cohort; the saved model places them.
     """
-    from traveltide.bronze import load_bronze
-    from traveltide.build import build_layer
     from traveltide.segmentation.model import read_model
     from traveltide.segmentation.scoring import score_users
 
@@ -414,23 +443,10 @@ def score_source(*, settings: Settings, model_path: Path, out_dir: Path) -> Scor
             "folder of a published run, or publish one first with 'traveltide run'"
         )
     work = settings.cache_dir.resolve() / "score"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
     try:
-        fetched = step_fetch(settings=settings)
-        with duckdb.connect(str(work / "score.duckdb")) as con:
-            load_bronze(con=con, files=fetched.paths())
-            build_layer(con=con, layer="silver", params={"conflict_tolerance": settings.conflict_tolerance})
-            build_layer(con=con, layer="gold", params={"start_date": settings.start_date, "min_sessions": 1})
+        with _window_gold(settings=settings, work=work, start_date=settings.start_date) as con:
             table = score_users(con=con, model=model, min_sessions=settings.min_sessions)
-            out_dir.mkdir(parents=True, exist_ok=True)
-            con.register("scores", table)
-            targets = {"csv": out_dir / "scores.csv", "parquet": out_dir / "scores.parquet"}
-            for kind, target in targets.items():
-                partial = target.with_name(f".{target.name}.partial")
-                options = "format csv, header true" if kind == "csv" else "format parquet"
-                con.execute(f"copy scores to $path ({options})", {"path": str(partial)})
-                partial.replace(target)
+            targets = _write_both(con=con, table=table, out_dir=out_dir, name="scores")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     in_cohort = table.column("in_cohort").to_numpy(zero_copy_only=False)
@@ -442,4 +458,108 @@ def score_source(*, settings: Settings, model_path: Path, out_dir: Path) -> Scor
         in_cohort=int(in_cohort.sum()),
         by_default=basis.count("default"),
         model_run=model.run_id,
+    )
+
+
+@contextmanager
+def _window_gold(*, settings: Settings, work: Path, start_date: date) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Fetch, bronze, silver and gold of ``settings.source`` into a scratch database in ``work``,
+    gold with every user who has a session on or after ``start_date`` (no validation, nothing published)."""
+    from traveltide.bronze import load_bronze
+    from traveltide.build import build_layer
+
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    fetched = step_fetch(settings=settings)
+    with duckdb.connect(str(work / "window.duckdb")) as con:
+        load_bronze(con=con, files=fetched.paths())
+        build_layer(con=con, layer="silver", params={"conflict_tolerance": settings.conflict_tolerance})
+        build_layer(con=con, layer="gold", params={"start_date": start_date, "min_sessions": 1})
+        yield con
+
+
+def _write_both(*, con: duckdb.DuckDBPyConnection, table: Any, out_dir: Path, name: str) -> dict[str, Path]:
+    """``table`` as ``name``.csv and ``name``.parquet in ``out_dir``, each written beside and then renamed."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con.register("written", table)
+    targets = {"csv": out_dir / f"{name}.csv", "parquet": out_dir / f"{name}.parquet"}
+    for kind, target in targets.items():
+        partial = target.with_name(f".{target.name}.partial")
+        options = "format csv, header true" if kind == "csv" else "format parquet"
+        con.execute(f"copy written to $path ({options})", {"path": str(partial)})
+        partial.replace(target)
+    con.unregister("written")
+    return targets
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """What ``traveltide evaluate`` measured and wrote."""
+
+    csv: Path
+    parquet: Path
+    json: Path
+    evaluate_from: str
+    run_id: str
+    uplifts: list[dict[str, Any]]
+
+
+def evaluate_source(
+    *, settings: Settings, run_manifest: Path, out_dir: Path | None, evaluate_from: date | None
+) -> Evaluated:
+    """Measure the perk campaign of the run behind ``run_manifest`` on the later export ``settings.source``.
+
+    The groups are the run's published ``gold/user_segments.parquet``; the period starts at
+    ``evaluate_from`` (default: the day after the run's last session).
+    """
+    import json
+
+    import pyarrow as pa
+
+    from traveltide.segmentation.evaluation import measure_uplift
+
+    if not run_manifest.is_file():
+        raise EvaluateError(f"{run_manifest}: no such manifest; point --run at the manifest.json of a published run")
+    exports = run_manifest.parent
+    groups = exports / "gold" / "user_segments.parquet"
+    sessions = exports / "silver" / "sessions.parquet"
+    run_id = json.loads(run_manifest.read_text(encoding="utf-8")).get("run_id", "unknown")
+    with duckdb.connect() as con:
+        if not groups.is_file() or not sessions.is_file():
+            raise EvaluateError(
+                f"{exports}: no gold/user_segments.parquet or silver/sessions.parquet beside the manifest; "
+                "evaluate a run published by 'traveltide run' (its exports folder as published)"
+            )
+        if "experiment_group" not in con.read_parquet(str(groups)).columns:
+            raise EvaluateError(
+                f"{groups} has no experiment_group: run {run_id} was published before campaigns were split; "
+                "publish a new run, run its campaign, then evaluate"
+            )
+        ((last,),) = con.execute("select max(session_start) from read_parquet($p)", {"p": str(sessions)}).fetchall()
+    start = evaluate_from or (last.date() + timedelta(days=1))
+    work = settings.cache_dir.resolve() / "evaluate"
+    try:
+        with _window_gold(settings=settings, work=work, start_date=start) as con:
+            ((users,),) = con.execute("select count(*) from gold.user_features").fetchall()
+            if users == 0:
+                raise EvaluateError(
+                    f"{settings.source}: no session on or after {start}; evaluate an export taken after the "
+                    f"campaign started (the run's data ends {last:%Y-%m-%d}), or set --from"
+                )
+            uplifts = measure_uplift(con=con, groups=groups)
+            rows = [u.to_dict() for u in uplifts]
+            target = out_dir or exports / "evaluation"
+            written = _write_both(con=con, table=pa.Table.from_pylist(rows), out_dir=target, name="evaluation")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    doc = {"run_id": run_id, "source": settings.source, "evaluate_from": start.isoformat(), "uplifts": rows}
+    summary = target / "evaluation.json"
+    summary.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    return Evaluated(
+        csv=written["csv"],
+        parquet=written["parquet"],
+        json=summary,
+        evaluate_from=start.isoformat(),
+        run_id=run_id,
+        uplifts=rows,
     )

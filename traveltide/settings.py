@@ -103,6 +103,18 @@ class Settings(BaseSettings):
     # Population stability index of an input (against the saved model's training data) above
     # which the model is refitted: 0.25 is the usual "significant shift" mark of the PSI.
     drift_threshold: float = Field(default=0.25, gt=0)
+    # A perk is offered only when at least this many cohort users (unset: min_segment_size), and this
+    # share of the cohort, show its behaviour (a checked bag, a cancelled trip, a discount, a hotel night).
+    perk_min_users: int | None = Field(default=None, ge=1)
+    perk_min_share: float = Field(default=0.05, ge=0, le=1)
+    # Share of each segment held out of the perk campaign as its control group.
+    control_share: float = Field(default=0.2, gt=0, lt=1)
+    # Salt of the hash that splits treatment and control: change it to draw a new split.
+    experiment_salt: str = Field(default="traveltide-perks", min_length=1)
+    # Bootstrap refits measuring how stable the segments are (0: not measured).
+    stability_rounds: int = Field(default=10, ge=0, le=100)
+    # Mean adjusted Rand index over those refits below which a run warns.
+    stability_threshold: float = Field(default=0.6, ge=0, le=1)
     # Hyper file format version of the extract (decides which Tableau releases open it).
     hyper_file_version: Literal["0", "1", "2", "3", "4"] = "2"
 

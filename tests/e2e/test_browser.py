@@ -244,7 +244,8 @@ def broken_local_refs(page: Path, found: dict[str, Any], *, exports: Path) -> li
 def _synthetic_features(rng: np.random.Generator) -> dict[str, np.ndarray]:
     """300 users in four obvious behaviour groups: packers, cancellers, discount hunters, long stays."""
     n = 75
-    cols = {f: [] for f in dict.fromkeys(PROFILE_FEATURES + DRIVER_FEATURES)}
+    usage = ("flight_trips", "hotel_trips", "booking_sessions", "conversion_rate")
+    cols = {f: [] for f in dict.fromkeys(PROFILE_FEATURES + DRIVER_FEATURES + usage)}
     for group in range(4):
         cols["total_sessions"].append(rng.integers(7, 14, n))
         cols["cancellation_rate"].append(rng.uniform(0.25, 0.4, n) if group == 1 else rng.uniform(0, 0.05, n))
@@ -256,6 +257,10 @@ def _synthetic_features(rng: np.random.Generator) -> dict[str, np.ndarray]:
         cols["total_checked_bags"].append(rng.integers(5, 9, n) if group == 0 else rng.integers(0, 2, n))
         cols["bags_per_flight"].append(rng.uniform(1.5, 2.5, n) if group == 0 else rng.uniform(0, 0.5, n))
         cols["total_base_fare"].append(rng.uniform(800, 3000, n))
+        cols["flight_trips"].append(rng.integers(0, 4, n))
+        cols["hotel_trips"].append(rng.integers(0, 4, n))
+        cols["booking_sessions"].append(rng.integers(0, 5, n))
+        cols["conversion_rate"].append(rng.uniform(0, 0.6, n))
     return {f: np.concatenate(v).astype(float) for f, v in cols.items()}
 
 

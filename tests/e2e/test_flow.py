@@ -99,6 +99,38 @@ def test_extract_holds_exactly_the_cohort(good_run, sample_dir) -> None:
     assert sum(s["users"] for s in manifest["segments"]["segments"]) == len(cohort)
 
 
+def test_cohort_sensitivity_counts_each_threshold_from_the_csv(good_run, sample_dir) -> None:
+    _, manifest = good_run
+    rows = manifest["sensitivity"]
+    assert [r["min_sessions"] for r in rows] == [5, 6, 7, 8, 9, 10]
+    for r in rows:
+        assert r["cohort"] == len(_cohort_from_csv(sample_dir, "2023-01-04", r["min_sessions"])), r
+        assert sum(r["offered_share"].values()) == pytest.approx(1.0) or r["cohort"] == 0
+    at_setting = next(r for r in rows if r["min_sessions"] == 7)
+    offers = manifest["segments"]["offers"]
+    assert {p: round(v * at_setting["cohort"]) for p, v in at_setting["offered_share"].items()} == offers
+
+
+def test_offers_are_supported_and_usable_by_each_user(good_run) -> None:
+    """Read back from the extract: nobody is offered a perk their own bookings do not allow."""
+    exports, manifest = good_run
+    with HyperProcess(telemetry=Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_config": ""}) as hyper:
+        with Connection(endpoint=hyper.endpoint, database=exports / "traveltide.hyper") as con:
+            rows = con.execute_list_query(
+                'SELECT "offered_perk", "flight_trips", "hotel_trips", "booking_sessions", "experiment_group" '
+                'FROM "Extract"."dim_users"'
+            )
+    need = {"Free checked bag": 1, "One night free hotel with flight": 2, "No cancellation fees": 3}
+    for offered, flights, hotels, bookings, _ in rows:
+        if offered in need:
+            assert (flights, hotels, bookings)[need[offered] - 1] > 0, (offered, flights, hotels, bookings)
+    supported = {p["perk"] for p in manifest["segments"]["perk_support"] if p["supported"]}
+    assert {r[0] for r in rows} - {None} <= supported
+    assert "Free hotel meal" not in supported
+    share = sum(r[4] == "control" for r in rows) / len(rows)
+    assert share == pytest.approx(manifest["settings"]["control_share"], abs=0.02)
+
+
 def test_layered_parquet_exports_match_the_sources(good_run, sample_dir) -> None:
     """Silver (exported in the background) and gold Parquet: every table, complete, listed."""
     import duckdb
@@ -306,3 +338,26 @@ def test_score_gives_every_window_user_a_segment_from_the_saved_model(harness, g
 
     with pytest.raises(ScoreError, match=r"no segmentation model here .* point --model at the exports/model"):
         traveltide_score(settings=settings, model=str(tmp_path / "nowhere"), out=str(tmp_path / "x"))
+
+
+def test_prefect_artifacts_show_the_segment_perk_and_the_offered_perk(good_run) -> None:
+    """Read back through the Prefect API the run talked to."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    _, manifest = good_run
+
+    async def tables(key: str) -> list[list[dict]]:
+        async with get_client() as client:
+            found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+        return [json.loads(a.data) if isinstance(a.data, str) else a.data for a in found]
+
+    seg = manifest["segments"]
+    segments = asyncio.run(tables("traveltide-segments"))
+    want = [[s["segment_name"], s["perk"], s["users"], s["eligible_users"]] for s in seg["segments"]]
+    assert want in [[[r["segment"], r["perk"], r["users"], r["usable by"]] for r in t] for t in segments]
+    offers = asyncio.run(tables("traveltide-offers"))
+    want_offers = {p["perk"]: seg["offers"].get(p["perk"], 0) for p in seg["perk_support"]}
+    assert want_offers in [{r["perk"]: r["offered to"] for r in t if r["perk"] != "(none usable)"} for t in offers]

@@ -122,6 +122,14 @@ def test_a_real_export_runs_end_to_end_with_exact_spec_features(harness, real_ex
     fact = pantab.frame_from_hyper(exports / "traveltide.hyper", table=("Extract", "fact_sessions"))
     source = tables["sessions"].set_index("session_id").session_start
     assert (pd.to_datetime(fact.set_index("session_id").session_start) == source.loc[fact.session_id].values).all()
+    # No session of these real days is a cancellation: "No cancellation fees" has nothing to stand on.
+    assert not tables["sessions"].cancellation.astype(str).str.lower().isin(["true", "1"]).any()
+    support = {p["perk"]: p for p in manifest["segments"]["perk_support"]}
+    assert not support["No cancellation fees"]["supported"]
+    assert support["No cancellation fees"]["users_with_behaviour"] == 0
+    assert "No cancellation fees" not in set(users.perk) | set(users.offered_perk.dropna())
+    segments = pantab.frame_from_hyper(exports / "traveltide.hyper", table=("Extract", "dim_segments"))
+    assert segments.perks_not_offered.str.contains("No cancellation fees: Not offered: only 0 of").all()
 
 
 def test_conflicting_rows_beyond_the_tolerance_stop_the_run(harness, real_export: Path, tmp_path: Path) -> None:

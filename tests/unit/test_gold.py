@@ -261,6 +261,7 @@ def test_user_features_by_hand(con):
             "booked_trips": 3,
             "cancelled_trips": 2,  # T0, T4
             "booking_rate": 4 / 8,
+            "conversion_rate": 4 / 6,  # a2..a5 of the six non-cancellation sessions
             "flight_trips": 2,  # T1, T2
             "hotel_trips": 2,  # T1, T3
             "bundle_rate": 1 / 3,  # T1 of T1, T2, T3
@@ -285,6 +286,7 @@ def test_user_features_by_hand(con):
             "booked_trips": 1,
             "cancelled_trips": 0,
             "booking_rate": 1 / 3,
+            "conversion_rate": 1 / 3,
             "flight_trips": 0,
             "hotel_trips": 1,
             "bundle_rate": 0.0,

@@ -26,6 +26,7 @@ from traveltide.segmentation import (
     segment_users,
     silhouettes,
 )
+from traveltide.segmentation.segment import Campaign
 
 COUNT_COLUMNS = (
     "total_sessions",
@@ -42,6 +43,7 @@ DOUBLE_COLUMNS = (
     "discount_usage_rate",
     "total_base_fare",
     "booking_rate",
+    "conversion_rate",
     "bundle_rate",
     "bags_per_flight",
     "nights_per_hotel_trip",
@@ -137,9 +139,20 @@ def _by_group(con, rows) -> dict[str, set[tuple[str, str]]]:
     return out
 
 
+# Hand-built cohorts of 8 users per archetype: every perk is supported from one user on.
+SMALL = Campaign(
+    perk_min_users=1,
+    perk_min_share=0.0,
+    control_share=0.25,
+    experiment_salt="test",
+    stability_rounds=3,
+    stability_threshold=0.6,
+)
+
+
 def _run(con, **kw):
-    args = {"k": 4, "k_min": 2, "k_max": 6, "min_segment_size": 1, "seed": 42, "plots_dir": None} | kw
-    return segment_users(con=con, **args)
+    args = {"k": 4, "k_min": 2, "k_max": 6, "min_segment_size": 1, "seed": 42, "plots_dir": None, "campaign": SMALL}
+    return segment_users(con=con, **(args | kw))
 
 
 def test_obvious_cohort_gets_obvious_names_and_perks(con):
@@ -220,7 +233,9 @@ def test_shuffled_rows_give_identical_results(shuffle_seed):
     for order in (rows, random.Random(shuffle_seed).sample(rows, len(rows))):
         c = duckdb.connect()
         _load(c, order)
-        result = segment_users(con=c, k=5, k_min=2, k_max=6, min_segment_size=1, seed=7, plots_dir=None).to_dict()
+        result = segment_users(
+            con=c, k=5, k_min=2, k_max=6, min_segment_size=1, seed=7, plots_dir=None, campaign=SMALL
+        ).to_dict()
         out.append(
             (
                 result,
@@ -446,3 +461,168 @@ def test_null_feature_is_named(con):
     con.execute("UPDATE gold.user_features SET cancellation_rate = NULL WHERE user_id = 1074")
     with pytest.raises(SegmentationError, match=r"cancellation_rate is NULL for user_id 1074"):
         _run(con)
+
+
+def test_a_perk_no_one_shows_is_never_assigned_nor_offered(con):
+    # Nobody in this cohort cancels: "No cancellation fees" has nothing to stand on.
+    rows = _rows(FOUR)
+    for r in rows:
+        r["cancellation_rate"] = 0.0
+    _load(con, rows)
+    result = _run(con, campaign=replace(SMALL, perk_min_users=2, perk_min_share=0.01))
+    perks_given = {p for (p,) in con.execute("SELECT perk FROM gold.segments").fetchall()}
+    offered = {p for (p,) in con.execute("SELECT offered_perk FROM gold.user_segments").fetchall()}
+    assert "No cancellation fees" not in perks_given | offered
+    support = {s.perk: s for s in result.perk_support}
+    assert not support["No cancellation fees"].supported
+    assert support["No cancellation fees"].users_with_behaviour == 0
+    assert not support["Free hotel meal"].supported
+    assert result.offers["No cancellation fees"] == 0
+    (listed,) = con.execute("SELECT DISTINCT perks_not_offered FROM gold.segments").fetchall()
+    assert listed[0].startswith("No cancellation fees: Not offered: only 0 of 32 cohort users (0.0%) cancelled a trip")
+    assert "Free hotel meal: Not offered" in listed[0]
+
+
+def test_support_needs_both_the_minimum_users_and_the_minimum_share(con):
+    rows = _rows(FOUR)  # 8 of 32 users cancel: 25 %
+    _load(con, rows)
+    by_users = {s.perk: s.supported for s in _run(con, campaign=replace(SMALL, perk_min_users=9)).perk_support}
+    by_share = {s.perk: s.supported for s in _run(con, campaign=replace(SMALL, perk_min_share=0.26)).perk_support}
+    enough = {
+        s.perk: s.supported
+        for s in _run(con, campaign=replace(SMALL, perk_min_users=8, perk_min_share=0.25)).perk_support
+    }
+    assert not by_users["No cancellation fees"]
+    assert not by_share["No cancellation fees"]
+    assert enough["No cancellation fees"]
+
+
+def test_users_who_cannot_use_their_segments_perk_get_their_best_usable_one(con):
+    rows = _rows(FOUR)
+    packers = [r for r in rows if r["group"] == "packers"]
+    stayers = [r for r in rows if r["group"] == "stayers"]
+    # two packers with no kept flight, one stayer with no kept hotel stay, one with no booking at all
+    for r in packers[:2]:
+        r["flight_trips"] = 0
+    stayers[0]["hotel_trips"] = 0
+    none = stayers[1]
+    none.update(flight_trips=0, hotel_trips=0, booking_sessions=0)
+    _load(con, rows)
+    _run(con)
+    got = {
+        u: (perk, offered, why)
+        for u, perk, offered, why in con.execute(
+            "SELECT user_id, perk, offered_perk, offer_reason FROM gold.user_segments"
+        ).fetchall()
+    }
+    scores = {
+        u: dict(zip(gold.SCORE_COLUMNS, s, strict=True))
+        for u, *s in con.execute(
+            "SELECT user_id, score_free_checked_bag, score_no_cancellation_fees, score_exclusive_discounts,"
+            " score_free_hotel_night FROM gold.user_segments"
+        ).fetchall()
+    }
+    for r in packers[:2]:
+        perk, offered, why = got[r["user_id"]]
+        assert perk == "Free checked bag"
+        usable = {p: v for p, v in scores[r["user_id"]].items() if p != "Free checked bag"}
+        assert offered == max(usable, key=lambda p: (usable[p], -list(gold.SCORE_COLUMNS).index(p)))
+        assert "needs a booked, not cancelled flight" in why
+    perk, offered, _ = got[stayers[0]["user_id"]]
+    assert (perk, offered) != ("One night free hotel with flight",) * 2
+    assert offered != "One night free hotel with flight"
+    # no booking: only the discount is usable
+    assert got[none["user_id"]][1] == "Exclusive discounts"
+    for r in packers[2:]:
+        assert got[r["user_id"]][1:] == (
+            "Free checked bag",
+            "The segment's perk; the user has a booked, not cancelled flight",
+        )
+    eligible = dict(con.execute("SELECT perk, eligible_users FROM gold.segments").fetchall())
+    assert eligible["Free checked bag"] == PER_GROUP - 2
+    assert eligible["One night free hotel with flight"] == PER_GROUP - 2
+
+
+def test_experiment_groups_are_deterministic_stratified_and_near_the_share(con):
+    rows = _rows(FOUR)
+    _load(con, rows)
+    campaign = replace(SMALL, control_share=0.25)
+    _run(con, campaign=campaign)
+    first = dict(con.execute("SELECT user_id, experiment_group FROM gold.user_segments").fetchall())
+    _run(con, campaign=campaign)
+    assert dict(con.execute("SELECT user_id, experiment_group FROM gold.user_segments").fetchall()) == first
+    per_segment = con.execute(
+        "SELECT segment_id, count(*) FILTER (experiment_group = 'control'), count(*) "
+        "FROM gold.user_segments GROUP BY ALL"
+    ).fetchall()
+    assert all(control == round(0.25 * n) for _, control, n in per_segment)
+    assert set(first.values()) == {"treatment", "control"}
+    _run(con, campaign=replace(campaign, experiment_salt="another"))
+    redrawn = dict(con.execute("SELECT user_id, experiment_group FROM gold.user_segments").fetchall())
+    assert redrawn != first
+    # independent computation of the salted hash order: sha256("test:<id>"), first 8 bytes big-endian
+    import hashlib
+
+    for seg_id, members in con.execute(
+        "SELECT segment_id, list(user_id ORDER BY user_id) FROM gold.user_segments GROUP BY ALL"
+    ).fetchall():
+        ranked = sorted(members, key=lambda u: int.from_bytes(hashlib.sha256(f"test:{u}".encode()).digest()[:8], "big"))
+        assert {first[u] for u in ranked[:2]} == {"control"}, seg_id
+        assert {first[u] for u in ranked[2:]} == {"treatment"}, seg_id
+
+
+def test_minimum_detectable_effect_matches_the_two_sample_formula(con):
+    rows = _rows(FOUR)
+    _load(con, rows)
+    result = _run(con, campaign=replace(SMALL, control_share=0.25))
+    from statistics import NormalDist, mean, stdev
+
+    z = NormalDist().inv_cdf(0.975) + NormalDist().inv_cdf(0.8)
+    members = dict(con.execute("SELECT segment_id, list(user_id) FROM gold.user_segments GROUP BY ALL").fetchall())
+    rate = {r["user_id"]: r["conversion_rate"] for r in rows}
+    for s in result.segments:
+        assert (s.treatment_users, s.control_users) == (6, 2)
+        rates = [rate[u] for u in members[s.segment_id]]
+        assert s.baseline_booking_rate == pytest.approx(mean(rates))
+        assert s.mde_booking_rate == pytest.approx(z * stdev(rates) * (1 / 6 + 1 / 2) ** 0.5)
+        assert s.mde_booking_rate > 0
+
+
+def test_obvious_segments_are_stable_and_noise_is_not(con):
+    _load(con, _rows(FOUR))
+    stable = _run(con).stability
+    assert stable is not None and stable.mean_ari == pytest.approx(1.0)
+    assert all(v == pytest.approx(1.0) for v in stable.segment_overlap.values())
+    assert stable.warnings == ()
+    rng = np.random.default_rng(3)
+    noise = [
+        {
+            **r,
+            **{c: float(rng.random()) for c in DOUBLE_COLUMNS},
+            "total_checked_bags": int(rng.integers(0, 5)),
+            "total_nights": int(rng.integers(0, 5)),
+        }
+        for r in _rows(FOUR * 4)
+    ]
+    _load(con, noise)
+    shaky = _run(con, campaign=replace(SMALL, stability_rounds=5, stability_threshold=0.9)).stability
+    assert shaky is not None and shaky.mean_ari < 0.9
+    assert any("unstable" in w for w in shaky.warnings)
+
+
+@pytest.mark.parametrize(
+    ("groups", "k"),
+    [
+        (FOUR, 4),
+        (FOUR, 2),
+        ((*FOUR, "extreme_cancellers", "extreme_packers"), 6),
+        (("packers", "hunters", "stayers"), 4),
+    ],
+)
+def test_no_segment_name_contradicts_its_perk(con, groups, k):
+    _load(con, _rows(groups))
+    result = _run(con, k=k)
+    by_name = {p.name: p for p in perks.PERKS}
+    for s in result.segments:
+        assert not perks.contradicts(name=s.segment_name, perk=by_name[s.perk]), (s.segment_name, s.perk)
+        assert "0.0" not in s.reason.split("cohort average of ")[-1]

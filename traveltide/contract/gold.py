@@ -156,6 +156,13 @@ _FEATURES: tuple[Column, ...] = (
         nullable=False,
     ),
     Column("booking_rate", "DOUBLE", "booking_sessions / total_sessions.", nullable=False),
+    Column(
+        "conversion_rate",
+        "DOUBLE",
+        "booking_sessions / non-cancellation sessions: the share of visits that book (0 without visits); "
+        "the perk campaign's metric.",
+        nullable=False,
+    ),
     Column("flight_trips", "BIGINT", "Kept trips with a flight.", nullable=False),
     Column("hotel_trips", "BIGINT", "Kept trips with a hotel.", nullable=False),
     Column(
@@ -276,6 +283,40 @@ SEGMENTS = Table(
         Column("users", "BIGINT", "Cohort users in the segment.", nullable=False),
         Column("share", "DOUBLE", "Share of the cohort in the segment (0-1).", nullable=False),
         Column("reason", "VARCHAR", "One sentence saying why the perk fits the segment.", nullable=False),
+        Column(
+            "eligible_users",
+            "BIGINT",
+            "Users of the segment whose own bookings make its perk usable (offered_perk = perk).",
+            nullable=False,
+        ),
+        Column(
+            "perks_not_offered",
+            "VARCHAR",
+            "The programme's perks this cohort's behaviour does not support, each with its reason "
+            "(the same on every row).",
+            nullable=False,
+        ),
+        Column("treatment_users", "BIGINT", "Users of the segment in the campaign's treatment group.", nullable=False),
+        Column("control_users", "BIGINT", "Users of the segment in the campaign's control group.", nullable=False),
+        Column(
+            "baseline_booking_rate",
+            "DOUBLE",
+            "Mean booking rate per visit (conversion_rate: booking sessions / non-cancellation sessions) "
+            "of the segment's users in the window (0-1).",
+            nullable=False,
+        ),
+        Column(
+            "mde_booking_rate",
+            "DOUBLE",
+            "Minimum detectable effect on the mean booking rate per visit (absolute, 0-1) of the treatment/control "
+            "split at alpha 0.05 and power 0.8; empty when a group is empty.",
+        ),
+        Column(
+            "stability",
+            "DOUBLE",
+            "Mean best Jaccard overlap (0-1) of the segment with the clusters of bootstrap refits; "
+            "below 0.5 it dissolves, above 0.75 it is stable; empty when not measured.",
+        ),
         *(
             Column(f, "DOUBLE", f"Segment mean of {f}; per user: {USER_FEATURES.column(f).description}", nullable=False)
             for f in PROFILE_FEATURES
@@ -312,6 +353,20 @@ USER_SEGMENTS = Table(
             "runner_up_perk",
             "VARCHAR",
             "The perk with the user's highest score other than their own perk.",
+            nullable=False,
+        ),
+        Column(
+            "offered_perk",
+            "VARCHAR",
+            "The perk the user is offered: the segment's perk when their own bookings make it usable, "
+            "else their best-scoring usable perk; empty when none is usable.",
+        ),
+        Column("offer_reason", "VARCHAR", "Why the user is offered offered_perk.", nullable=False),
+        Column(
+            "experiment_group",
+            "VARCHAR",
+            "'treatment' (offered the perk) or 'control' (held out to measure it): a salted hash of "
+            "user_id, stratified by segment.",
             nullable=False,
         ),
         *(

@@ -70,6 +70,10 @@ _SEGMENT = gold.SEGMENTS.column
 # Profile columns of gold.segments are renamed mean_<name> in the mart, so they do not
 # collide with the per-user columns of dim_users in Tableau.
 PROFILE_COLUMNS: tuple[str, ...] = (*gold.PROFILE_FEATURES, *gold.SCORE_COLUMNS.values())
+# The columns of gold.segments carried into dim_segments under their own name.
+SEGMENT_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in gold.SEGMENTS.columns if c.name != "segment_id" and c.name not in PROFILE_COLUMNS
+)
 
 FACT_SESSIONS = Table(
     layer="mart",
@@ -150,7 +154,7 @@ DIM_SEGMENTS = Table(
     primary_key=("segment_id",),
     columns=(
         Column("segment_id", "INTEGER", "Segment identifier (stable for the same data and settings).", nullable=False),
-        *(_attribute(_SEGMENT(name)) for name in ("segment_name", "perk", "users", "share", "reason")),
+        *(_attribute(_SEGMENT(name)) for name in SEGMENT_COLUMNS),
         *(replace(_attribute(_SEGMENT(name)), name=f"mean_{name}") for name in PROFILE_COLUMNS),
     ),
 )

@@ -31,10 +31,40 @@ def run_artifacts(*, manifest: dict[str, Any]) -> list[Artifact]:
         Artifact(
             key="traveltide-segments",
             content=[
-                {"segment": s["segment_name"], "perk": s["perk"], "users": s["users"], "share": s["share"]}
+                {
+                    "segment": s["segment_name"],
+                    "perk": s["perk"],
+                    "users": s["users"],
+                    "share": s["share"],
+                    "usable by": s.get("eligible_users"),
+                    "stability": s.get("stability"),
+                    "treatment": s.get("treatment_users"),
+                    "control": s.get("control_users"),
+                }
                 for s in seg["segments"]
             ],
-            description=f"Segments of the cohort (k = {seg['k']}).",
+            description=f"Segments of the cohort (k = {seg['k']}): the segment's perk and how many can use it.",
+        ),
+        Artifact(
+            key="traveltide-offers",
+            content=[
+                {
+                    "perk": p["perk"],
+                    "supported": p["supported"],
+                    "offered to": seg.get("offers", {}).get(p["perk"], 0),
+                    "reason": p["reason"],
+                }
+                for p in seg.get("perk_support", ())
+            ]
+            + [
+                {
+                    "perk": "(none usable)",
+                    "supported": None,
+                    "offered to": seg.get("offers", {}).get("none", 0),
+                    "reason": "offered_perk empty",
+                }
+            ],
+            description="Perks offered (dim_users.offered_perk): only perks the cohort supports, to users who can use them.",
         ),
         Artifact(
             key="traveltide-row-counts",

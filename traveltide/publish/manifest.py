@@ -36,6 +36,7 @@ def build_manifest(
     parquet: dict[str, dict[str, ParquetFile]],
     rejected: Rejects,
     drifted: Drift,
+    sensitivity: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """The manifest of a run whose checks all passed (publish, still to come, is not timed in it)."""
     return {
@@ -52,6 +53,7 @@ def build_manifest(
         "row_counts": {"gold": cohort.to_dict(), "mart": dict(star.rows)},
         "segments": segments.to_dict() | diagnostics.to_dict(),
         "drift": drifted.to_dict(),
+        "sensitivity": sensitivity,
         "validation": {layer: v.to_dict() for layer, v in run.finished_validation().items()},
         "extract": {
             **extracted.to_dict(),
@@ -71,7 +73,29 @@ def format_summary(*, manifest: dict[str, Any]) -> str:
         f"Segments (k = {seg['k']}, {seg['k_note']}):",
     ]
     for s in seg["segments"]:
-        lines.append(f"  {s['segment_id']}  {s['segment_name']:<28} {s['users']:>7} users  {s['perk']}")
+        lines.append(
+            f"  {s['segment_id']}  {s['segment_name']:<28} {s['users']:>7} users  {s['perk']}"
+            f" (usable by {s.get('eligible_users', s['users'])})"
+        )
+    lines.extend(
+        f"Not offered: {p['perk']}: {p['reason'].removeprefix('Not offered: ')}"
+        for p in seg.get("perk_support", ())
+        if not p["supported"] and p["perk"] != "Free hotel meal"
+    )
+    if seg.get("offers", {}).get("none"):
+        lines.append(f"No usable perk: {seg['offers']['none']} cohort user(s) (offered_perk empty)")
+    stability = seg.get("stability")
+    if stability:
+        lines.append(
+            f"Stability: mean adjusted Rand index {stability['mean_ari']:.2f} over {stability['rounds']} "
+            f"bootstrap refits (warns below {stability['threshold']})"
+        )
+        lines.extend(f"  warning: {w}" for w in stability["warnings"])
+    if seg.get("experiment"):
+        lines.append(
+            f"Experiment: {seg['experiment']['control_share']:.0%} of each segment held out as control "
+            "(dim_users.experiment_group)"
+        )
     drift = manifest["drift"]
     lines.append(f"Model: {drift['model']}: {drift['why']}")
     if drift["previous"]:

@@ -27,6 +27,7 @@ from traveltide.charts import (
     plot_perk_fit,
     plot_segment_profiles,
     plot_segment_sizes,
+    plot_sensitivity,
 )
 from traveltide.contract.gold import (
     CLUSTER_FEATURES,
@@ -106,6 +107,18 @@ def write_report(*, db_path: Path, manifest: dict[str, Any], out_dir: Path) -> P
         close=CLOSE_POINTS,
     ).name
     charts.update(_diagnostics(seg_info, plots_dir=plots_dir, out_dir=out_dir))
+    sensitivity = manifest.get("sensitivity") or []
+    if sensitivity:
+        charts["sensitivity"] = plot_sensitivity(
+            path=out_dir / "sensitivity.png",
+            thresholds=[r["min_sessions"] for r in sensitivity],
+            cohort=[r["cohort"] for r in sensitivity],
+            shares={
+                **{p: [r["offered_share"].get(p, 0.0) for r in sensitivity] for p in PERK_NAMES},
+                "No usable perk": [r["offered_share"].get("none", 0.0) for r in sensitivity],
+            },
+            setting=int(settings.get("min_sessions", 0)),
+        ).name
 
     context = {
         "run": _run(manifest),
@@ -128,6 +141,10 @@ def write_report(*, db_path: Path, manifest: dict[str, Any], out_dir: Path) -> P
         "source": _source(manifest),
         "rejects": _rejects(manifest),
         "drift": manifest.get("drift"),
+        "offers": _offers(seg_info),
+        "sensitivity": sensitivity,
+        "stability": seg_info.get("stability"),
+        "experiment": seg_info.get("experiment"),
         "charts": charts,
     }
     page = out_dir / "index.html"
@@ -219,9 +236,41 @@ def _segment_rows(segments: pd.DataFrame, fit: dict[str, Any]) -> list[dict[str,
                 "median_fit": float(np.median(fit["assigned"][mine])) if mine.any() else None,
                 "share_close": float(np.mean(gaps <= CLOSE_POINTS)) if mine.any() else None,
                 "runner_up": fit["top_runner_up"].get(seg.segment_id),
+                **{
+                    f: _value(getattr(seg, f, None))
+                    for f in (
+                        "eligible_users",
+                        "stability",
+                        "treatment_users",
+                        "control_users",
+                        "baseline_booking_rate",
+                        "mde_booking_rate",
+                    )
+                },
             }
         )
     return rows
+
+
+def _value(v: Any) -> Any:
+    """A table cell as a plain number, None for a missing or NaN one."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _offers(seg: dict[str, Any]) -> dict[str, Any] | None:
+    """Each perk, supported or not, and how many users are offered it (from the manifest)."""
+    support = seg.get("perk_support")
+    if not support:
+        return None
+    offered = seg.get("offers") or {}
+    return {
+        "perks": [
+            {**p, "offered": offered.get(p["perk"], 0), "color": PERK_COLORS.get(p["perk"], "#999999")} for p in support
+        ],
+        "none": offered.get("none", 0),
+    }
 
 
 def _funnel(manifest: dict[str, Any], *, cohort: int) -> dict[str, Any]:

@@ -64,7 +64,7 @@ from traveltide.sample.catalog import (
     SESSION_HOURS,
 )
 
-__all__ = ["EXPORT_END", "SampleArrays", "simulate"]
+__all__ = ["EXPORT_END", "SampleArrays", "simulate", "simulate_followup"]
 
 _DAY_US = 86_400_000_000
 _HOUR_US = 3_600_000_000
@@ -259,15 +259,63 @@ def simulate(*, users: int, seed: int) -> SampleArrays:
     rng = np.random.default_rng(seed)
     u, signup_day, home = _users(rng, users)
     arche = _pick(rng, _ARCHETYPE_SHARE, users)
-
     s_user, s_day = _session_days(rng, signup_day)
+    sessions, flights, hotels, trip_user = _activity(
+        rng, u=u, home=home, arche=arche, s_user=s_user, s_day=s_day, last=_END, boost=np.zeros(users)
+    )
+    window = sessions["session_start"] >= _day(_COHORT_START) * _DAY_US
+    cohort = np.bincount(sessions["user"][window], minlength=users) >= _COHORT_SESSIONS
+    u["gender"] = _genders(u["gender"], cohort)
+    return SampleArrays(users=u, sessions=sessions, flights=flights, hotels=hotels, trip_user=trip_user)
+
+
+def simulate_followup(
+    *, users: int, seed: int, campaign: np.ndarray, treated: np.ndarray, effect: float, days: int
+) -> SampleArrays:
+    """The sessions, flights and hotels of a perk campaign after the export end, for the sample of
+    ``users`` and ``seed``: the users of ``campaign`` (user ids) come back for 2 + Binomial(6, 0.5)
+    sessions spread over ``days`` days, and a session of a ``treated`` user is a booking with
+    probability ``effect`` higher than their archetype's (the known truth an evaluation must find).
+
+    Its own generator, so the base sample stays byte-identical; ``users`` holds the base users
+    (same ids, archetypes and homes).
+    """
+    rng = np.random.default_rng(seed)
+    u, _, home = _users(rng, users)
+    arche = _pick(rng, _ARCHETYPE_SHARE, users)
+    rng = np.random.default_rng([seed, 7])
+    visits = 2 + rng.binomial(6, 0.5, len(campaign))
+    s_user = np.repeat(campaign.astype(np.int64), visits)
+    s_day = _END + rng.random(len(s_user)) * days
+    order = np.lexsort((s_day, s_user))
+    boost = np.zeros(users)
+    boost[campaign[treated]] = effect
+    sessions, flights, hotels, trip_user = _activity(
+        rng, u=u, home=home, arche=arche, s_user=s_user[order], s_day=s_day[order], last=_END + days, boost=boost
+    )
+    return SampleArrays(users=u, sessions=sessions, flights=flights, hotels=hotels, trip_user=trip_user)
+
+
+def _activity(
+    rng: np.random.Generator,
+    *,
+    u: dict[str, np.ndarray],
+    home: np.ndarray,
+    arche: np.ndarray,
+    s_user: np.ndarray,
+    s_day: np.ndarray,
+    last: int,
+    boost: np.ndarray,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
+    """Sessions (sorted by start), flights, hotels and each trip's user from the non-cancellation
+    session days; nothing starts on or after day ``last``; ``boost`` raises a user's booking odds."""
     ns = len(s_user)
     a = arche[s_user]
     hour = _pick(rng, np.array(SESSION_HOURS, float), ns)
     start = np.floor(s_day).astype(np.int64) * _DAY_US + hour * _HOUR_US + rng.integers(0, 60, ns) * 60_000_000
 
     # Kind: 0 browse, 1 flight+hotel, 2 flight only, 3 hotel only.
-    booking = rng.random(ns) < _BOOK_P[a]
+    booking = rng.random(ns) < _BOOK_P[a] + boost[s_user]
     kind = np.where(booking, 1 + _pick_rows(rng, _TRIP_MIX[a]), 0)
     clicks = np.where(
         kind == 0,
@@ -317,7 +365,7 @@ def simulate(*, users: int, seed: int) -> SampleArrays:
     # Cancellations: a later session on the same trip, starting at the booking's end + 0..lead days.
     cancel = rng.random(nt) < _CANCEL_P[t_arche]
     c_start = end[trip_sess] + np.floor(rng.random(nt) * (lead + 1)).astype(np.int64) * _DAY_US
-    cancel &= c_start < _END * _DAY_US
+    cancel &= c_start < last * _DAY_US
     c_idx = np.flatnonzero(cancel)
     nc = len(c_idx)
     c_clicks = _lognormal_int(rng, 12.0, 0.6, nc)
@@ -343,12 +391,9 @@ def simulate(*, users: int, seed: int) -> SampleArrays:
     }
     order = np.lexsort((sessions["user"], sessions["session_start"]))
     sessions = {k: v[order] for k, v in sessions.items()}
-    window = sessions["session_start"] >= _day(_COHORT_START) * _DAY_US
-    cohort = np.bincount(sessions["user"][window], minlength=users) >= _COHORT_SESSIONS
-    u["gender"] = _genders(u["gender"], cohort)
     flights["trip"] = np.flatnonzero(has_flight)
     hotels["trip"] = np.flatnonzero(has_hotel)
-    return SampleArrays(users=u, sessions=sessions, flights=flights, hotels=hotels, trip_user=t_user)
+    return sessions, flights, hotels, t_user
 
 
 def _flights(

@@ -10,6 +10,7 @@ faults real exports have, listed in ``dirty_faults.json`` next to the CSVs.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from traveltide.contract.bronze import FLIGHTS, HOTELS, LAYER, SESSIONS, USERS
-from traveltide.sample.model import SampleArrays, simulate
+from traveltide.sample.model import SampleArrays, simulate, simulate_followup
 
-__all__ = ["DIRTY_FAULTS_FILE", "generator_fingerprint", "write_sample"]
+__all__ = ["DIRTY_FAULTS_FILE", "CampaignTruth", "generator_fingerprint", "write_sample"]
 
 # Written next to the CSVs in dirty mode: what was injected, per table, with file line numbers.
 DIRTY_FAULTS_FILE = "dirty_faults.json"
@@ -41,11 +42,39 @@ def generator_fingerprint() -> str:
     return h.hexdigest()[:10]
 
 
-def write_sample(*, out: Path, users: int = 100_000, seed: int = 20230104, dirty: bool = False) -> dict[str, Path]:
+# Written next to the CSVs of a simulated campaign: the groups' sizes and the effect put in.
+CAMPAIGN_FILE = "campaign_truth.json"
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignTruth:
+    """A perk campaign to simulate after the export end: who is in it, who is treated, the effect.
+
+    ``effect`` is added to the booking probability of every session of a treated user during the
+    ``days`` after the export end; control users keep their archetype's probability.
+    """
+
+    user_ids: np.ndarray
+    treated: np.ndarray
+    effect: float
+    days: int = 60
+
+
+def write_sample(
+    *,
+    out: Path,
+    users: int = 100_000,
+    seed: int = 20230104,
+    dirty: bool = False,
+    campaign: CampaignTruth | None = None,
+) -> dict[str, Path]:
     """Write users.csv, sessions.csv, flights.csv, hotels.csv into `out`; return {table: path}.
 
     The same ``users`` and ``seed`` give byte-identical files. ``dirty`` adds a few duplicate
     rows, unparsable values, orphan trip ids and misplaced NULLs, listed in ``dirty_faults.json``.
+    ``campaign`` appends the sessions of a simulated perk campaign after the export end (the
+    "later export" ``traveltide evaluate`` reads), the rows before it unchanged; what was put in
+    is in ``campaign_truth.json``.
     """
     if users < 1:
         raise ValueError(f"users must be at least 1 (got {users})")
@@ -58,6 +87,18 @@ def write_sample(*, out: Path, users: int = 100_000, seed: int = 20230104, dirty
     tables = _tables(arrays, id_rng, orphans)
     if dirty:
         tables, faults = _inject_faults(tables, np.random.default_rng([seed, 3]), arrays, orphans)
+    if campaign is not None:
+        later = simulate_followup(
+            users=users,
+            seed=seed,
+            campaign=campaign.user_ids,
+            treated=campaign.treated,
+            effect=campaign.effect,
+            days=campaign.days,
+        )
+        extra = _tables(later, np.random.default_rng([seed, 8]), np.zeros(len(later.trip_user), dtype=bool))
+        for name in ("sessions", "flights", "hotels"):
+            tables[name] = pa.concat_tables([tables[name], extra[name]])
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for contract in LAYER.published:
@@ -68,6 +109,16 @@ def write_sample(*, out: Path, users: int = 100_000, seed: int = 20230104, dirty
         (out / DIRTY_FAULTS_FILE).write_text(
             json.dumps({"users": users, "seed": seed, "tables": faults}, indent=2) + "\n", encoding="utf-8"
         )
+    if campaign is not None:
+        truth = {
+            "users": users,
+            "seed": seed,
+            "effect_on_booking_probability": campaign.effect,
+            "days": campaign.days,
+            "treated_users": int(campaign.treated.sum()),
+            "control_users": int((~campaign.treated).sum()),
+        }
+        (out / CAMPAIGN_FILE).write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return written
 
 

@@ -11,15 +11,17 @@ whatever the units of their drivers (bags, rates, nights):
 - a segment's *affinity* for a perk is its users' mean score minus 50: how far the segment
   sits above the cohort on that perk's drivers.
 
-Perks go to segments by affinity, never by the k-means label (:func:`assign_perks`):
-with k = 4 an optimal one-to-one assignment (Hungarian method); with k < 4 distinct perks,
-the best total match; with k > 4 every perk is used once by the same assignment and the
-remaining segments get their own best perk. "Free hotel meal" is not supported by the
-data and is never assigned.
+Perks go to segments by affinity, never by the k-means label (:func:`assign_perks`), and only
+perks the cohort supports (:mod:`~traveltide.segmentation.offers`): an optimal one-to-one
+assignment (Hungarian method) over the supported perks; segments left over (more segments than
+supported perks) get their own best supported perk, and so does a segment whose matched perk
+does not fit it (affinity below :data:`FIT_MARGIN`) while another supported perk does. "Free
+hotel meal" is not supported by the data and is never assigned.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -36,6 +38,7 @@ __all__ = [
     "PERKS",
     "Perk",
     "assign_perks",
+    "contradicts",
     "name_segments",
     "percentile_ranks",
     "perk_scores",
@@ -142,36 +145,48 @@ def runner_up(*, scores: np.ndarray, assigned: np.ndarray) -> np.ndarray:
     return np.argmax(masked, axis=1)
 
 
-def assign_perks(*, affinity: np.ndarray) -> np.ndarray:
+def assign_perks(*, affinity: np.ndarray, supported: np.ndarray) -> np.ndarray:
     """Perk index for each segment from a segments x perks affinity matrix (higher = better fit).
 
-    k = 4: optimal one-to-one. k < 4: distinct perks, best total match. k > 4: every perk once
-    by the same optimal match, the other segments their own best perk.
+    One-to-one over the ``supported`` perks by the best total match; the other segments, and a
+    segment whose match is below :data:`FIT_MARGIN` while a supported perk fits it, get their
+    own best supported perk.
     """
+    columns = np.flatnonzero(supported)
+    if not len(columns):
+        raise ValueError("no perk is supported")
     k = affinity.shape[0]
-    rows, cols = linear_sum_assignment(affinity, maximize=True)
+    rows, cols = linear_sum_assignment(affinity[:, columns], maximize=True)
     chosen = np.full(k, -1)
-    chosen[rows] = cols
-    rest = chosen < 0
-    chosen[rest] = np.argmax(affinity[rest], axis=1)
+    chosen[rows] = columns[cols]
+    masked = np.where(supported[None, :], affinity, -np.inf)
+    best = np.argmax(masked, axis=1)
+    chosen[chosen < 0] = best[chosen < 0]
+    every = np.arange(k)
+    switch = (affinity[every, chosen] < FIT_MARGIN) & (masked[every, best] >= FIT_MARGIN)
+    chosen[switch] = best[switch]
     return chosen
 
 
-def name_segments(*, deviation: np.ndarray, features: Sequence[str], preferred: Sequence[tuple[str, ...]]) -> list[str]:
+def name_segments(*, deviation: np.ndarray, features: Sequence[str], perks: Sequence[int]) -> list[str]:
     """Unique names for segments (rows, in id order) from how they deviate from the cohort.
 
     ``deviation[s, j]`` is segment s's mean percentile of ``features[j]`` minus 50. A segment
-    is named after its perk's drivers (``preferred[s]``) when it sits above the cohort on
-    them, so name and perk tell one story; otherwise after its largest deviation.
+    is named after its perk's drivers (``perks[s]`` indexes :data:`PERKS`) where it sits above
+    the cohort on them, so name and perk tell one story; otherwise after its largest deviation.
+    A name that says the opposite of the perk's drivers (a "Light packers" segment with the free
+    checked bag) is never given.
     """
     column = {f: j for j, f in enumerate(features)}
     vocab = [(column[f], sign, f, name) for f, sign, name in _NAMES if f in column]
     taken: set[str] = set()
     names: list[str] = []
-    for row, drivers in zip(deviation, preferred, strict=True):
+    for row, p in zip(deviation, perks, strict=True):
+        drivers = PERKS[p].drivers
         strength = [round(sign * row[j], 6) for j, sign, _, _ in vocab]
-        order = sorted(range(len(vocab)), key=lambda i: (-strength[i], i))
-        fitting = [i for i in order if vocab[i][2] in drivers and vocab[i][1] > 0 and strength[i] > 0]
+        allowed = [i for i in range(len(vocab)) if not (vocab[i][2] in drivers and vocab[i][1] < 0)]
+        order = sorted(allowed, key=lambda i: (-strength[i], i))
+        fitting = [i for i in order if vocab[i][2] in drivers and strength[i] > 0]
         ranked = [vocab[i][3] for i in fitting + order]
         name = next((n for n in ranked if n not in taken), None)
         if name is None:
@@ -181,34 +196,64 @@ def name_segments(*, deviation: np.ndarray, features: Sequence[str], preferred: 
     return names
 
 
+def contradicts(*, name: str, perk: Perk) -> bool:
+    """Whether a segment name says the opposite of the perk's drivers ("Hotel skippers" for a hotel night)."""
+    return any(f in perk.drivers and sign < 0 and n == name.rstrip(" 0123456789") for f, sign, n in _NAMES)
+
+
+def _decimals(value: float) -> int:
+    """Decimals that show a value with two significant digits below 1, one decimal below 10, none above."""
+    v = abs(value)
+    if v == 0 or v >= 10:
+        return 0
+    if v >= 1:
+        return 1
+    return 1 - math.floor(math.log10(v))
+
+
+def _format_pair(*, values: tuple[float, float], as_share: bool) -> tuple[str, str]:
+    """The segment's and the cohort's value, the smaller with two significant digits (so the cohort
+    average never reads as 0 when it is not) and the larger at least at one decimal when the
+    smaller needs one: ``24.9`` / ``8.4``, ``1.4`` / ``0.021``, ``46%`` / ``12%``, ``4.3%`` / ``0.62%``."""
+    shown = tuple(v * 100 for v in values) if as_share else values
+    small = min(range(2), key=lambda i: abs(shown[i]) if shown[i] else math.inf)
+    places = [0, 0]
+    places[small] = _decimals(shown[small])
+    places[1 - small] = max(_decimals(shown[1 - small]), min(places[small], 1))
+    unit = "%" if as_share else ""
+    return f"{shown[0]:,.{places[0]}f}{unit}", f"{shown[1]:,.{places[1]}f}{unit}"
+
+
 def reason(*, perk: Perk, segment_value: float, cohort_value: float, fits: bool) -> str:
     """One sentence on why ``perk`` suits a segment, from its headline driver vs the cohort.
 
-    ``fits`` is False when the segment's affinity is below :data:`FIT_MARGIN`; the sentence
-    then says the perk is only the best available (all perks used, or none fits well).
+    Both values share one precision, chosen so the smaller keeps two significant digits; the
+    ratio is left out when the cohort average is 0. ``fits`` is False when the segment's
+    affinity is below :data:`FIT_MARGIN`: the sentence then says the perk is only the best available.
     """
-
-    def fmt(v: float) -> str:
-        return f"{v:.0%}" if perk.as_share else f"{v:.1f}"
-
-    body = perk.phrase.format(seg=fmt(segment_value))
+    seg, coh = _format_pair(values=(segment_value, cohort_value), as_share=perk.as_share)
+    body = perk.phrase.format(seg=seg)
     if cohort_value > 0:
-        body += f", {segment_value / cohort_value:.1f}× the cohort average of {fmt(cohort_value)}"
+        ratio = segment_value / cohort_value
+        body += f", {ratio:.0f}×" if ratio >= 10 else f", {ratio:.1f}×"
+        body += f" the cohort average of {coh}"
     else:
-        body += f", while the cohort average is {fmt(cohort_value)}"
+        body += ", while no cohort user does"
     if fits:
         return body[0].upper() + body[1:] + "."
     return f"Weak fit, the best available: {body}."
 
 
-def segments_by_perk(*, labels: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def segments_by_perk(
+    *, labels: np.ndarray, scores: np.ndarray, k: int, supported: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Perk per cluster, then segment positions ordered by perk, size, canonical label.
 
     Returns each user's segment position (id - 1), each segment's perk index and its
     segments x perks affinity (mean score - 50).
     """
     affinity = group_means(values=scores, groups=labels, k=k) - 50.0
-    perk_of_cluster = assign_perks(affinity=affinity)
+    perk_of_cluster = assign_perks(affinity=affinity, supported=supported)
     sizes = np.bincount(labels, minlength=k)
     order = sorted(range(k), key=lambda c: (perk_of_cluster[c], -sizes[c], c))
     position = np.empty(k, dtype=int)

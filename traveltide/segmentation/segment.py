@@ -15,7 +15,7 @@ ones by centre distance: a segment that persists with the same perk keeps its id
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -24,8 +24,8 @@ from scipy.optimize import linear_sum_assignment
 
 from traveltide.build import build_tables
 from traveltide.contract.gold import PROFILE_FEATURES, SEGMENTS, USER_SEGMENTS
+from traveltide.segmentation import experiment, offers, tables
 from traveltide.segmentation import perks as perk_rules
-from traveltide.segmentation import tables
 from traveltide.segmentation.clustering import (
     SILHOUETTE_SAMPLE,
     KCandidate,
@@ -35,16 +35,39 @@ from traveltide.segmentation.clustering import (
     silhouettes,
 )
 from traveltide.segmentation.diagnostics import draw_diagnostics
-from traveltide.segmentation.features import FEATURES, group_means, read_features, scale
+from traveltide.segmentation.features import FEATURES, SegmentationError, group_means, read_features, scale
 from traveltide.segmentation.model import SavedModel, new_model, psi, shaping_settings
+from traveltide.segmentation.stability import measure_stability
 from traveltide.segmentation.summary import ModelDecision, SegmentationResult, SegmentSummary
+from traveltide.settings import Settings
 
-__all__ = ["segment_users"]
+__all__ = ["Campaign", "segment_users"]
 
 
 # A refitted segment and a saved one are the same segment when their centres are at most this
 # far apart (z-score units; one standard deviation across the inputs) and they carry the same perk.
 MATCH_DISTANCE = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """The settings of the perk rules, the campaign split and the stability check (see Settings)."""
+
+    perk_min_users: int
+    perk_min_share: float
+    control_share: float
+    experiment_salt: str
+    stability_rounds: int
+    stability_threshold: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> Campaign:
+        """From the run's settings; an unset perk_min_users is min_segment_size (a perk needs as
+        many users showing its behaviour as a segment needs members)."""
+        values = {f: getattr(settings, f) for f in cls.__dataclass_fields__}
+        if values["perk_min_users"] is None:
+            values["perk_min_users"] = settings.min_segment_size
+        return cls(**values)
 
 
 def segment_users(
@@ -60,6 +83,7 @@ def segment_users(
     refit: bool = False,
     drift_threshold: float = 0.25,
     run_id: str = "",
+    campaign: Campaign | None = None,
 ) -> SegmentationResult:
     """Cluster (or score with ``previous``) gold.user_features, pick perks, write gold.segments
     and gold.user_segments; the result carries the model to save.
@@ -80,6 +104,7 @@ def segment_users(
         refit=refit,
         drift_threshold=drift_threshold,
         run_id=run_id,
+        campaign=campaign or Campaign.of(Settings.model_construct(min_segment_size=min_segment_size)),
     )
     if plots_dir is None:
         return result
@@ -138,8 +163,12 @@ def _segment(
     refit: bool,
     drift_threshold: float,
     run_id: str,
+    campaign: Campaign,
 ) -> SegmentationResult:
-    user_ids, columns = read_features(con=con, columns=(*FEATURES, *PROFILE_FEATURES, *perk_rules.DRIVER_FEATURES))
+    user_ids, columns = read_features(
+        con=con,
+        columns=(*FEATURES, *PROFILE_FEATURES, *perk_rules.DRIVER_FEATURES, *offers.USAGE_FEATURES, "conversion_rate"),
+    )
     n = len(user_ids)
     x = np.column_stack([columns[f] for f in FEATURES])
     shaping = shaping_settings(k=k, k_min=k_min, k_max=k_max, min_segment_size=min_segment_size, seed=seed)
@@ -147,6 +176,14 @@ def _segment(
     percentiles = {f: perk_rules.percentile_ranks(values=columns[f]) for f in columns}
     scores = perk_rules.perk_scores(percentiles=percentiles)
     perk_index = {p.name: i for i, p in enumerate(perk_rules.PERKS)}
+    support = offers.perk_support(columns=columns, min_users=campaign.perk_min_users, min_share=campaign.perk_min_share)
+    supported = np.array([s.supported for s in support])
+    if not supported.any():
+        raise SegmentationError(
+            "no perk is supported by this cohort's behaviour: "
+            + "; ".join(s.reason.removeprefix("Not offered: ").rstrip(".") for s in support)
+            + ". Widen the cohort (--min-sessions, --start-date) or lower perk_min_users / perk_min_share."
+        )
 
     carried: dict[int, str] = {}
     if decision.mode == "scored" and previous is not None:
@@ -155,6 +192,11 @@ def _segment(
         if (sizes == 0).any():
             empty = int(np.flatnonzero(sizes == 0)[0]) + 1
             decision = replace(decision, mode="refitted", why=f"segment {empty} of the saved model would be empty")
+        dropped = [sg["perk"] for sg in previous.segments if not supported[perk_index[sg["perk"]]]]
+        if decision.mode == "scored" and dropped:
+            decision = replace(
+                decision, mode="refitted", why=f"the saved perk {dropped[0]!r} is not supported by this cohort"
+            )
     if decision.mode == "scored" and previous is not None:
         chosen, how = previous.k, previous.k_selection
         z = previous.scaled(x=x)
@@ -178,7 +220,7 @@ def _segment(
             z=z, k=k, k_min=k_min, k_max=k_max, min_segment_size=min_segment_size, seed=seed, curve=False
         )
         seg, seg_perk, seg_affinity = perk_rules.segments_by_perk(
-            labels=canonical_labels(model=fitted, k=chosen), scores=scores, k=chosen
+            labels=canonical_labels(model=fitted, k=chosen), scores=scores, k=chosen, supported=supported
         )
         if previous is not None:
             seg, seg_perk, seg_affinity, carried = _match(
@@ -197,17 +239,30 @@ def _segment(
         group_means(values=np.column_stack([percentiles[f] for f in PROFILE_FEATURES]), groups=seg, k=chosen) - 50.0
     )
     fits_perk = seg_affinity[np.arange(chosen), seg_perk] >= perk_rules.FIT_MARGIN
-    names = perk_rules.name_segments(
-        deviation=deviation,
-        features=PROFILE_FEATURES,
-        preferred=[perk_rules.PERKS[p].drivers if f else () for p, f in zip(seg_perk, fits_perk, strict=True)],
-    )
+    names = perk_rules.name_segments(deviation=deviation, features=PROFILE_FEATURES, perks=seg_perk.tolist())
     names = _keep_names(names=names, carried=carried)
     sizes = np.bincount(seg, minlength=chosen)
+    user_perk = seg_perk[seg]
+    eligible = offers.eligibility(columns=columns, supported=supported)
+    offered, offer_reasons = offers.offers(user_perk=user_perk, eligible=eligible, scores=scores)
+    groups = experiment.assign_groups(
+        user_ids=user_ids, seg=seg, control_share=campaign.control_share, salt=campaign.experiment_salt
+    )
+    stability = (
+        measure_stability(
+            z=z, seg=seg, k=chosen, rounds=campaign.stability_rounds, seed=seed, threshold=campaign.stability_threshold
+        )
+        if campaign.stability_rounds
+        else None
+    )
+    booking_rate = columns["conversion_rate"]
     summaries = []
     for s in range(chosen):
         perk = perk_rules.PERKS[seg_perk[s]]
         j = PROFILE_FEATURES.index(perk.headline)
+        members = seg == s
+        control = int((groups[members] == experiment.CONTROL).sum())
+        baseline = float(booking_rate[members].mean())
         summaries.append(
             SegmentSummary(
                 segment_id=s + 1,
@@ -221,16 +276,39 @@ def _segment(
                     cohort_value=float(cohort[j]),
                     fits=bool(fits_perk[s]),
                 ),
+                eligible_users=int((offered[members] == seg_perk[s]).sum()),
+                treatment_users=int(sizes[s]) - control,
+                control_users=control,
+                baseline_booking_rate=baseline,
+                mde_booking_rate=experiment.minimum_detectable_effect(
+                    sd=float(booking_rate[members].std(ddof=1)) if sizes[s] > 1 else 0.0,
+                    treatment=int(sizes[s]) - control,
+                    control=control,
+                ),
+                stability=stability.segment_overlap[s + 1] if stability else None,
             )
         )
+    not_offered = [sp for sp in support if not sp.supported] + [offers.HOTEL_MEAL]
 
     build_tables(
         con=con,
         tables=(SEGMENTS, USER_SEGMENTS),
         frames={
-            SEGMENTS.name: tables.segments_table(summaries=summaries, profile=profile, score_means=seg_affinity + 50.0),
+            SEGMENTS.name: tables.segments_table(
+                summaries=summaries,
+                profile=profile,
+                score_means=seg_affinity + 50.0,
+                not_offered="; ".join(f"{sp.perk}: {sp.reason}" for sp in not_offered),
+            ),
             USER_SEGMENTS.name: tables.user_segments_table(
-                user_ids=user_ids, seg=seg, summaries=summaries, scores=scores, user_perk=seg_perk[seg]
+                user_ids=user_ids,
+                seg=seg,
+                summaries=summaries,
+                scores=scores,
+                user_perk=user_perk,
+                offered=offered,
+                offer_reasons=offer_reasons,
+                groups=groups,
             ),
         },
     )
@@ -269,6 +347,20 @@ def _segment(
         seed=seed,
         decision=decision,
         model=model,
+        perk_support=(*support, offers.HOTEL_MEAL),
+        offers={
+            **{p.name: int((offered == i).sum()) for i, p in enumerate(perk_rules.PERKS)},
+            "none": int((offered < 0).sum()),
+        },
+        stability=stability,
+        experiment={
+            "control_share": campaign.control_share,
+            "salt": campaign.experiment_salt,
+            "alpha": experiment.ALPHA,
+            "power": experiment.POWER,
+            "metric": "booking rate per visit (conversion_rate): booking sessions / non-cancellation sessions, "
+            "averaged over the group's users",
+        },
     )
 
 

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from traveltide.segmentation.clustering import KCandidate
 from traveltide.segmentation.model import SavedModel
+from traveltide.segmentation.offers import PerkSupport
+from traveltide.segmentation.stability import Stability
 
 __all__ = ["ModelDecision", "SegmentSummary", "SegmentationResult"]
 
@@ -36,6 +38,15 @@ class SegmentSummary:
     users: int
     share: float
     reason: str
+    # Users of the segment who can use its perk (offered_perk = perk).
+    eligible_users: int = 0
+    # The campaign split and what it can detect (traveltide.segmentation.experiment).
+    treatment_users: int = 0
+    control_users: int = 0
+    baseline_booking_rate: float = 0.0
+    mde_booking_rate: float | None = None
+    # Mean best Jaccard overlap under resampling (traveltide.segmentation.stability); None when not measured.
+    stability: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +67,19 @@ class SegmentationResult:
     decision: ModelDecision = field(default_factory=lambda: ModelDecision(mode="fitted", why="no saved model given"))
     model: SavedModel | None = None
     plots: dict[str, str] = field(default_factory=dict)
+    # Every perk, supported by this cohort or not, with its reason (Free hotel meal included).
+    perk_support: tuple[PerkSupport, ...] = ()
+    # Users offered each perk (offered_perk), 'none' for users who can use no supported perk.
+    offers: dict[str, int] = field(default_factory=dict)
+    stability: Stability | None = None
+    # The campaign split's settings: control_share, salt, alpha, power.
+    experiment: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready diagnostics (sizes keyed by segment id as text; the model is its own file)."""
         out = asdict(self)
         out.pop("model")
+        out["stability"] = self.stability.to_dict() if self.stability else None
         out["sizes"] = {str(s.segment_id): s.users for s in self.segments}
         out["k_note"] = self.k_note()
         return out

@@ -130,6 +130,7 @@ final as (
         cast(booked_trips as bigint) as booked_trips,
         cast(cancelled_trips as bigint) as cancelled_trips,
         coalesce(cast(booking_sessions as double) / nullif(total_sessions, 0), 0) as booking_rate,
+        coalesce(cast(booking_sessions as double) / nullif(non_cancellation_sessions, 0), 0) as conversion_rate,
         cast(flight_trips as bigint) as flight_trips,
         cast(hotel_trips as bigint) as hotel_trips,
         coalesce(cast(bundle_trips as double) / nullif(booked_trips, 0), 0) as bundle_rate,
