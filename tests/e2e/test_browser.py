@@ -388,3 +388,75 @@ def test_checker_catches_a_broken_image_and_link(browser: DevTools, tmp_path: Pa
         "anchor #nowhere has no element",
         f"link to a missing file: {(root / 'missing.png').as_uri()}",
     ]
+
+
+# --- No markup from the data: script planted in every string column of an export ---------------
+
+PLANTED = {
+    "users": ("gender", "home_country", "home_city", "home_airport", "birthdate"),
+    "sessions": ("session_id", "trip_id", "session_start"),
+    "flights": ("trip_id", "origin_airport", "destination", "destination_airport", "trip_airline"),
+    "hotels": ("trip_id", "hotel_name"),
+}
+
+
+def _payload(table: str, column: str) -> str:
+    """A tag that runs script the moment a browser parses it as markup (no comma or quote: plain CSV)."""
+    return f"<img src=x onerror=window.__planted=(window.__planted||[]).concat(this.alt) alt={table}.{column}>"
+
+
+@pytest.fixture(scope="module")
+def planted_docs(harness, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run on an export whose every string column (and a date column per table) holds script in
+    one line: the checks stop it at bronze, and its Data Docs show the offending values."""
+    import csv
+
+    from flows.traveltide_flow import traveltide_mart
+    from traveltide.sample import write_sample
+    from traveltide.settings import load_settings
+
+    root = tmp_path_factory.mktemp("planted")
+    source = root / "export"
+    write_sample(out=source, users=2000, seed=5)
+    for table, columns in PLANTED.items():
+        path = source / f"{table}.csv"
+        with path.open(newline="") as f:
+            rows = list(csv.reader(f))
+        header = rows[0]
+        for i, column in enumerate(columns):
+            rows[1 + 7 * i][header.index(column)] = _payload(table, column)
+        with path.open("w", newline="") as f:
+            csv.writer(f, quoting=csv.QUOTE_NONE, escapechar="\\", lineterminator="\n").writerows(rows)
+    settings = load_settings(source=str(source), exports=root / "exports", cache_dir=root / "cache")
+    from traveltide.quality.summary import ValidationFailed
+
+    with pytest.raises(ValidationFailed, match=r"bronze validation failed"):
+        traveltide_mart(settings=settings)
+    return root / "exports"
+
+
+def test_no_page_runs_markup_that_came_from_the_data(planted_docs: Path, browser: DevTools, tmp_path: Path) -> None:
+    docs = planted_docs / "data_docs"
+    pages = [docs / "index.html", *sorted((docs / "validations").rglob("*.html"))]
+    assert len(pages) > 4
+    shown: set[str] = set()
+    for page in pages:
+        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        browser.send("Page.enable", session=session)
+        browser.send("Page.navigate", {"url": page.as_uri()}, session=session)
+        browser.wait_for("Page.loadEventFired", seconds=TIMEOUT)
+        browser.settle(seconds=0.5)
+        probe = "JSON.stringify({ran: window.__planted || [], text: document.body.innerText})"
+        found = json.loads(
+            browser.send("Runtime.evaluate", {"expression": probe, "returnByValue": True}, session=session)["result"][
+                "value"
+            ]
+        )
+        browser.send("Target.closeTarget", {"targetId": target})
+        assert found["ran"] == [], f"{page.relative_to(docs)} ran script planted in {found['ran']}"
+        assert "&lt;img" not in found["text"], f"{page.relative_to(docs)} shows a value escaped twice"
+        shown |= {f"{t}.{c}" for t, cs in PLANTED.items() for c in cs if _payload(t, c) in found["text"]}
+    # the reviewer sees the planted values as text (the checks that failed on them show samples),
+    # so the test looked where they are shown
+    assert {"users.gender", "users.home_country"} <= shown
