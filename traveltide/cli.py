@@ -66,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run the pipeline (a Prefect flow) and publish the extract")
     _settings_flags(p)
-    p.add_argument("--verbose", action="store_true", help="show Prefect's tracebacks on the terminal too")
+    p.add_argument(
+        "--verbose", action="store_true", help="show Prefect's own log lines and tracebacks on the terminal too"
+    )
 
     p = sub.add_parser("sample", help="write the four bronze CSVs of the built-in generator")
     p.add_argument("--out", type=Path, required=True, help="folder to write users/sessions/flights/hotels.csv into")
@@ -90,7 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     _settings_flags(p)
     p.add_argument("--model", type=Path, required=True, help="a published exports/model folder (or its model.json)")
     p.add_argument("--out", type=Path, required=True, help="folder to write scores.csv and scores.parquet into")
-    p.add_argument("--verbose", action="store_true", help="show Prefect's tracebacks on the terminal too")
+    p.add_argument(
+        "--verbose", action="store_true", help="show Prefect's own log lines and tracebacks on the terminal too"
+    )
 
     p = sub.add_parser("evaluate", help="measure a run's perk campaign, treatment against control, on a later export")
     _settings_flags(p)
@@ -101,7 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", type=Path, help="folder for evaluation.csv/.parquet/.json (default: evaluation/ beside the manifest)"
     )
-    p.add_argument("--verbose", action="store_true", help="show Prefect's tracebacks on the terminal too")
+    p.add_argument(
+        "--verbose", action="store_true", help="show Prefect's own log lines and tracebacks on the terminal too"
+    )
 
     p = sub.add_parser("serve", help="serve the flow with its daily schedule (Prefect)")
     _settings_flags(p)
@@ -214,6 +220,11 @@ def _command(args: argparse.Namespace) -> None:
         }
         _orchestration().serve(overrides=given, cron=args.cron)
         return
+    # The first line comes at once: Prefect and the libraries take seconds to start.
+    print(
+        f"traveltide {args.command}: source {settings.source}, exports {settings.exports.resolve()}; starting",
+        flush=True,
+    )
     from traveltide.runtime import prepare_command_line_run
 
     wait_ready = prepare_command_line_run()

@@ -208,3 +208,21 @@ def test_a_fixed_k_the_cohort_cannot_fill_is_refused_before_clustering(tmp_path:
     log = next((tmp_path / ".cache" / "logs").glob("run-*.log")).read_text()
     assert "silver: done in" in log and "segment: done in" not in log  # refused with the cohort, before k-means
     assert not (tmp_path / "exports" / "traveltide.hyper").exists()
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_the_terminal_shows_the_steps_not_prefects_bookkeeping(tmp_path: Path, verbose: bool) -> None:
+    """A refused run (the cohort is empty) still goes through fetch, bronze and silver as tasks."""
+    args = ["run", "--sample-users", "2000", "--min-sessions", "50", *(["--verbose"] if verbose else [])]
+    result = _run(*args, cwd=tmp_path)
+    assert result.returncode == 1
+    first = result.stdout.splitlines()[0]
+    assert first == f"traveltide run: source sample, exports {tmp_path / 'exports'}; starting"
+    terminal = result.stdout + result.stderr
+    log = next((tmp_path / ".cache" / "logs").glob("run-*.log")).read_text()
+    for line in ("bronze: done in", "silver: done in"):
+        assert line in terminal and line in log
+    bookkeeping = "Finished in state Completed()"
+    assert bookkeeping in log
+    assert (bookkeeping in terminal) is verbose
+    assert "no user has at least 50 sessions" in result.stderr.strip().splitlines()[-1]
