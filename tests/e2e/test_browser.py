@@ -347,6 +347,7 @@ def test_no_broken_local_images_or_links(seen: dict[str, dict[str, Any]], export
 def test_page_is_offline_and_error_free(seen: dict[str, dict[str, Any]], page: str) -> None:
     assert seen[page]["blocked"] == [], "the page tried to reach the network"
     assert seen[page]["errors"] == []
+    assert [link for link in seen[page]["links"] if urlparse(link).scheme in ("http", "https")] == []
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -92,10 +92,16 @@ def test_built_pages_load_only_local_files_that_exist(docs: Path) -> None:
         assert missing == [], page
         escaping = [u for u in found.loads if not (page.parent / u).resolve().is_relative_to(docs)]
         assert escaping == [], page
-        # The only http(s) text left anywhere in the page is a hyperlink the reader may click.
-        urls = set(re.findall(r"https?://[^\"'\s)<>]+", page.read_text(encoding="utf-8")))
-        assert urls <= {a.replace("&amp;", "&") for a in found.anchors}, page
-        assert {urlparse(u).hostname for u in urls} <= {"greatexpectations.io"}, page
+        # No http(s) text is left anywhere in the page: no download, no link out (the newsletter is gone).
+        assert re.findall(r"https?://[^\"'\s)<>]+", page.read_text(encoding="utf-8")) == [], page
+        assert "newsletter" not in page.read_text(encoding="utf-8"), page
+
+
+def test_the_index_lists_every_row_on_one_page(docs: Path) -> None:
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    assert "'pagination': 'false'" in index
+    assert "'pagination': 'true'" not in index
+    assert "Great Expectations" in index  # the credit stays, as text
 
 
 def test_built_index_loads_every_script_and_style_from_the_vendor_folder(docs: Path) -> None:
@@ -134,11 +140,11 @@ def test_rewrites_to_relative_paths_at_each_depth_and_counts_them(tmp_path: Path
             "a/b/page.html": f"<script src='{VEGA}'></script><style>.x {{ background: url('{S3}full_logo_dark.png') }}</style>",
         },
     )
-    assert localize_data_docs(docs_dir=site) == 5  # 3 on the index, 2 on the deep page; the <a> stays
+    assert localize_data_docs(docs_dir=site) == 6  # 4 on the index (the link out kept as its text), 2 deep
     assert (site / "index.html").read_text(encoding="utf-8") == (
         '<link rel="stylesheet" href="static/vendor/fontawesome-free-6.6.0/css/all.min.css">'
         '<script src="static/vendor/jquery-3.7.1/jquery.min.js"></script>'
-        '<img src="static/images/logo-long.png"><a href="https://greatexpectations.io">GX</a>'
+        '<img src="static/images/logo-long.png">GX'
     )
     assert (site / "a/b/page.html").read_text(encoding="utf-8") == (
         "<script src='../../static/vendor/vega-5.33.1/vega.min.js'></script>"

@@ -4,7 +4,9 @@ GX 1.24 pages load jQuery, Bootstrap, bootstrap-table, Vega and Font Awesome fro
 and its logo from an S3 bucket; offline (as on the users' machines) the index renders as an
 empty, unstyled page. :func:`localize_data_docs` copies the files vendored in ``docs_assets/``
 (see its README) into the site and points every page at them with relative paths, so the docs
-open from a file:// URL or any folder they are moved to.
+open from a file:// URL or any folder they are moved to. Links out of the site go too (GX's
+footer invites to its newsletter; its name links to its website): a link is kept as its text.
+The index lists every suite and run on one page (GX pages them ten at a time).
 """
 
 from __future__ import annotations
@@ -79,6 +81,10 @@ _INTEGRITY = re.compile(r"""\s+integrity\s*=\s*(?P<q>["'])(?P<value>[^"']*)(?P=q
 _CROSSORIGIN = re.compile(r"""\s+crossorigin(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?""", re.IGNORECASE)
 _CSS_URL = re.compile(r"""(?P<head>(?:url\(|@import)\s*(?P<q>["']?))(?P<url>https?://[^"')\s;]+)""", re.IGNORECASE)
 _ANY_URL = re.compile(r"""https?://(?P<host>[^/"'\s)<>]+)[^"'\s)<>]*""")
+# GX's newsletter footer, an external link (kept as its text) and the index tables' paging.
+_NEWSLETTER = re.compile(r"<footer>\s*<p>Stay current on everything GX.*?</footer>", re.DOTALL)
+_EXTERNAL_LINK = re.compile(r"""<a\s[^>]*href\s*=\s*["']https?://[^"']*["'][^>]*>(?P<text>.*?)</a>""", re.DOTALL)
+_PAGED = "'pagination': 'true'"
 
 
 class OfflineDocsError(TravelTideError, RuntimeError):
@@ -162,6 +168,10 @@ def _localize_page(*, text: str, page: Path, docs_dir: Path, assets: Traversable
         path = local(match.group("url"))
         return match.group(0) if path is None else match.group("head") + path
 
+    text, dropped = _NEWSLETTER.subn("", text)
+    text, unlinked = _EXTERNAL_LINK.subn(lambda m: m.group("text"), text)
+    count += dropped + unlinked + text.count(_PAGED)
+    text = text.replace(_PAGED, "'pagination': 'false'")
     text = _TAG.sub(tag, text)
     text = _CSS_URL.sub(css, text)
     # Anything left on a CDN host (a script building a URL, a new tag kind) would still download.
