@@ -461,3 +461,15 @@ def test_no_page_runs_markup_that_came_from_the_data(planted_docs: Path, browser
     # the reviewer sees the planted values as text (the checks that failed on them show samples),
     # so the test looked where they are shown
     assert {"users.gender", "users.home_country"} <= shown
+
+
+def test_a_validation_page_shows_each_checks_severity_and_why(browser: DevTools, exports: Path, tmp_path: Path) -> None:
+    page = next((exports / "data_docs" / "validations" / "bronze" / "users").rglob("*.html"))
+    found = open_page(browser, url=page.as_uri(), screenshot=tmp_path / "users.png")
+    assert found["errors"] == [] and found["blocked"] == []
+    text = found["visible"]
+    for header in ("Status", "Expectation", "Observed Value", "Severity", "Why"):
+        assert header in text
+    assert "SPEC §1: gender is 'F', 'M' or 'O'; anything else breaks the dimension's slicers." in text
+    assert "Real exports hold only 'usa' and 'canada' (lowercase); a new value is worth a look, not a stop." in text
+    assert "critical" in text and "warning" in text

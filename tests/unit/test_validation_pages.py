@@ -1,8 +1,8 @@
-"""Result values are escaped once, wherever they sit in a result, and the hook never stacks."""
+"""Result values are escaped once, wherever they sit in a result; the hooks never stack."""
 
 from __future__ import annotations
 
-from traveltide.quality.escape import escape_result_values_in_pages, escape_values
+from traveltide.quality.validation_pages import escape_values, render_pages_for_reviewers
 
 
 def test_every_string_in_a_result_is_escaped_and_nothing_else_changes():
@@ -25,8 +25,8 @@ def test_every_string_in_a_result_is_escaped_and_nothing_else_changes():
 def test_installing_twice_wraps_the_page_renderer_once():
     from great_expectations.render.renderer.page_renderer import ValidationResultsPageRenderer
 
-    escape_result_values_in_pages()
+    render_pages_for_reviewers()
     first = ValidationResultsPageRenderer.render
-    escape_result_values_in_pages()
+    render_pages_for_reviewers()
     assert ValidationResultsPageRenderer.render is first
-    assert getattr(first, "_escapes_values", False)
+    assert getattr(first, "_for_reviewers", False)
