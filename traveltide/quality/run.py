@@ -146,9 +146,10 @@ def build_data_docs(*, docs_dir: Path, expectations_dir: Path | None = None) -> 
 def _build(*, context: Any, docs_dir: Path, resources: list[Any] | None) -> None:
     """Render the pages of ``resources`` (None: everything stored) and the index, readable offline."""
     from traveltide.quality.offline_docs import localize_data_docs
-    from traveltide.quality.validation_pages import render_pages_for_reviewers
+    from traveltide.quality.validation_pages import render_pages_for_reviewers, with_status
 
     render_pages_for_reviewers()  # values from the exports as text; each check's severity and why
+    context.get_validation_result = with_status(context.get_validation_result)  # the index's status per suite
     context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=resources)
     localize_data_docs(docs_dir=docs_dir)  # the pages load their CSS/JS from CDNs: vendored copies instead
 

@@ -17,8 +17,15 @@ is escaped twice.
 models now refuse; so the table renderer's rows get two cells, *Severity* (a badge) and *Why*,
 and its header the two columns.
 
-:func:`render_pages_for_reviewers` installs both, once per process (validation runs build pages
-from several threads, so a wrapper is never stacked or removed).
+**What stopped a run.** GX calls a suite "Failed" when any expectation failed, so a suite with
+only warnings looked like the critical failure that stopped the run. A suite's status here is
+*passed*, *passed with warnings* or *critical failure — stops the run* (:func:`suite_status`):
+the validation page's header says it, and the index shows it per suite and run (an amber warning
+sign, or a red cross with the words) through :func:`with_status` on the context the index is
+built from.
+
+:func:`render_pages_for_reviewers` installs the page hooks, once per process (validation runs
+build pages from several threads, so a wrapper is never stacked or removed).
 """
 
 from __future__ import annotations
@@ -27,11 +34,46 @@ import copy
 import html
 from typing import Any
 
-__all__ = ["COLUMNS", "escape_values", "render_pages_for_reviewers"]
+__all__ = ["COLUMNS", "SuiteStatus", "escape_values", "render_pages_for_reviewers", "suite_status", "with_status"]
 
 # The extra columns of every validation page's table.
 COLUMNS = ("Severity", "Why")
 _BADGE = {"critical": "badge-danger", "warning": "badge-warning"}
+_WORDS = {"passed": "Passed", "warnings": "Passed with warnings", "critical": "Critical failure: stops the run"}
+_ICONS = {
+    "passed": ["fas", "fa-check-circle", "text-success"],
+    "warnings": ["fas", "fa-exclamation-triangle", "text-warning"],
+    "critical": ["fas", "fa-times", "text-danger"],
+}
+
+
+class SuiteStatus(str):
+    """A suite's status that GX can still read as its boolean ``success`` (true unless critical)."""
+
+    def __bool__(self) -> bool:
+        return self != "critical"
+
+
+def suite_status(validation_results: Any) -> SuiteStatus:
+    """'critical' when a failed expectation is critical (or says no severity), 'warnings' when only
+    warnings failed, else 'passed'."""
+    failed = [evr for evr in validation_results.results if not evr.success]
+    severities = {str((evr.expectation_config.meta or {}).get("severity", "critical")) for evr in failed}
+    if "critical" in severities or (failed and not severities <= {"warning"}):
+        return SuiteStatus("critical")
+    return SuiteStatus("warnings" if failed else "passed")
+
+
+def with_status(get_validation_result: Any) -> Any:
+    """A context's ``get_validation_result`` whose results carry :class:`SuiteStatus` as ``success``."""
+
+    def get(*args: Any, **kwargs: Any) -> Any:
+        found = get_validation_result(*args, **kwargs)
+        if hasattr(found, "results"):
+            found.success = suite_status(found)
+        return found
+
+    return get
 
 
 def escape_values(value: Any) -> Any:
@@ -46,7 +88,8 @@ def escape_values(value: Any) -> Any:
 
 
 def render_pages_for_reviewers() -> None:
-    """Validation pages render escaped values and a Severity and a Why column (idempotent)."""
+    """Validation pages render escaped values, a Severity and a Why column and the suite's status; the
+    index renders the status (idempotent)."""
     from great_expectations.render.renderer.content_block.validation_results_table_content_block import (
         ValidationResultsTableContentBlockRenderer as Table,
     )
@@ -54,11 +97,14 @@ def render_pages_for_reviewers() -> None:
 
     if getattr(Page.render, "_for_reviewers", False):
         return
+    from great_expectations.render.renderer.site_index_page_renderer import SiteIndexPageRenderer as Index
+
     render, rows, header = (
         Page.render,
         Table.__dict__["_get_content_block_fn"],
         Table.__dict__["_process_content_block"],
     )
+    overview, index_cell = Page.__dict__["_render_validation_header"], Index.__dict__["_render_validation_success_cell"]
 
     def render_escaped(self: Any, validation_results: Any, *args: Any, **kwargs: Any) -> Any:
         shown = copy.deepcopy(validation_results)
@@ -88,10 +134,29 @@ def render_pages_for_reviewers() -> None:
         header.__func__(cls, content_block, *args, **kwargs)
         content_block.header_row = [*content_block.header_row, *COLUMNS]
 
+    def overview_with_status(cls: Any, validation_results: Any) -> Any:
+        content = overview.__func__(cls, validation_results)
+        status = suite_status(validation_results)
+        params = content.subheader.string_template["params"]
+        params["success"] = _WORDS[status]
+        params["html_success_icon"] = f'<i class="{" ".join(_ICONS[status])}" aria-hidden="true"></i>'
+        return content
+
+    def index_cell_with_status(cls: Any, validation_success: Any) -> Any:
+        cell = index_cell.__func__(cls, validation_success)
+        if isinstance(validation_success, SuiteStatus) and validation_success != "passed":
+            template = cell.string_template
+            template["template"] = "$validation_success $status"
+            template["params"]["status"] = _WORDS[validation_success]
+            template["styling"]["params"]["validation_success"]["classes"] = _ICONS[validation_success]
+        return cell
+
     render_escaped._for_reviewers = True  # type: ignore[attr-defined]
     Page.render = render_escaped  # type: ignore[method-assign]
     Table._get_content_block_fn = classmethod(rows_with_severity)  # type: ignore[method-assign,assignment]
     Table._process_content_block = classmethod(header_with_severity)  # type: ignore[method-assign,assignment]
+    Page._render_validation_header = classmethod(overview_with_status)  # type: ignore[method-assign,assignment]
+    Index._render_validation_success_cell = classmethod(index_cell_with_status)  # type: ignore[method-assign,assignment]
 
 
 def _cells(meta: dict[str, Any]) -> list[Any]:
