@@ -68,12 +68,13 @@ def run_artifacts(*, manifest: dict[str, Any]) -> list[Artifact]:
         ),
         Artifact(
             key="traveltide-row-counts",
-            content=[
-                {"layer": layer, "table": table, "rows": rows}
-                for layer, tables in manifest["row_counts"].items()
-                for table, rows in tables.items()
-            ],
-            description="Rows per table and layer.",
+            content=_row_counts(manifest),
+            description="Rows per table of every layer (bronze: rows loaded; silver: rows kept and set aside).",
+        ),
+        Artifact(
+            key="traveltide-funnel",
+            content=_funnel(manifest),
+            description="From all users to the cohort.",
         ),
         Artifact(
             key="traveltide-drift",
@@ -103,3 +104,33 @@ def _drift_markdown(drift: dict[str, Any]) -> str:
         text += "\n| input | PSI |\n|---|---|\n" + "".join(f"| {f} | {v:.3f} |\n" for f, v in drift["psi"].items())
     text += "".join(f"\n**Warning:** {w}\n" for w in drift["warnings"])
     return text
+
+
+def _row_counts(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per layer and table, bronze to mart (the funnel is its own artifact)."""
+    bronze = manifest.get("bronze", {})
+    rows: list[dict[str, Any]] = [
+        {"layer": "bronze", "table": t, "rows": n, "set aside": bronze.get("rejected", {}).get(t, 0)}
+        for t, n in bronze.get("rows", {}).items()
+    ]
+    rows += [
+        {"layer": "silver", "table": t, "rows": v["rows"], "set aside": sum(v.get("set_aside", {}).values())}
+        for t, v in manifest.get("silver", {}).items()
+    ]
+    for layer, tables in manifest["row_counts"].items():
+        rows += [{"layer": layer, "table": t, "rows": n, "set aside": None} for t, n in tables.items() if t != "funnel"]
+    return rows
+
+
+def _funnel(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    funnel = manifest["row_counts"].get("gold", {}).get("funnel", {})
+    labels = {
+        "users": "users in the export",
+        "users_in_window": "with a session since start_date",
+        "cohort": "in the cohort (min_sessions or more)",
+    }
+    total = funnel.get("users") or 0
+    return [
+        {"step": labels.get(k, k), "users": n, "share of all users": n / total if total else None}
+        for k, n in funnel.items()
+    ]
