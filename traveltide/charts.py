@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from traveltide.contract.gold import PERK_NAMES
 
@@ -34,6 +35,8 @@ PERK_COLORS: dict[str, str] = dict(zip(PERK_NAMES, ("#1f77b4", "#d62728", "#2ca0
 _MARKERS = ("o", "s", "^", "D", "v", "P")
 _DPI = 110
 _GREY = "#8c8c8c"
+# Axis ticks in the report's one number format: thousands separators.
+_THOUSANDS = FuncFormatter(lambda v, _: f"{v:,.0f}")
 
 
 def _styles(perks: Sequence[str]) -> list[int]:
@@ -56,6 +59,7 @@ def plot_k_selection(
     ax.set_xlabel("number of segments k")
     ax.set_ylabel("inertia: within-segment sum of squares (scaled units²)")
     ax.set_xticks(list(ks))
+    ax.set_ylim(0, max(inertia) * 1.1 if len(inertia) else 1)
     ax.axvline(k, color="#ff7f0e", linestyle="--", label=f"chosen k = {k} ({how})")
     sil = [(kk, s) for kk, s in zip(ks, silhouette, strict=True) if s is not None]
     handles, labels = ax.get_legend_handles_labels()
@@ -63,6 +67,9 @@ def plot_k_selection(
         ax2 = ax.twinx()
         ax2.plot([kk for kk, _ in sil], [s for _, s in sil], marker="s", color="#17becf", label="silhouette")
         ax2.set_ylabel("silhouette (-1 to 1, higher = better separated)")
+        # From 0 (or below, for a negative silhouette): a zoomed axis made 0.17 vs 0.23 look like a chasm.
+        values = [s for _, s in sil]
+        ax2.set_ylim(min(0.0, *values), max(0.0, *values) * 1.15 or 1.0)
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
     ax.legend(handles, labels, loc="best", fontsize=8)
@@ -144,12 +151,13 @@ def _label(feature: str) -> tuple[str, str, bool]:
     return FEATURE_LABELS.get(feature, (feature.replace("_", " ").capitalize(), "", False))
 
 
-def _fmt(value: float, *, percent: bool) -> str:
+def _fmt_pair(a: float, b: float, *, percent: bool) -> str:
+    """'a vs b' in one format: percentages whole, counts and money with thousands separators and
+    one decimal below 100, none from 100 (the larger value decides, so '296 vs 1,227', not '296.2 vs 1,227')."""
     if percent:
-        return f"{value:.0%}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.1f}"
+        return f"{a:.0%} vs {b:.0%}"
+    places = 0 if max(abs(a), abs(b)) >= 100 else 1
+    return f"{a:,.{places}f} vs {b:,.{places}f}"
 
 
 def plot_funnel(*, path: Path, steps: Sequence[tuple[str, int]]) -> Path:
@@ -167,6 +175,7 @@ def plot_funnel(*, path: Path, steps: Sequence[tuple[str, int]]) -> Path:
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.35)
     ax.set_xlabel("users")
+    ax.xaxis.set_major_formatter(_THOUSANDS)
     ax.set_title("From all users to the cohort that is segmented", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
@@ -188,6 +197,7 @@ def plot_segment_sizes(*, path: Path, names: Sequence[str], perks: Sequence[str]
     ax.invert_yaxis()
     ax.set_xlim(0, counts.max(initial=1.0) * 1.45)
     ax.set_xlabel("cohort users in the segment")
+    ax.xaxis.set_major_formatter(_THOUSANDS)
     ax.set_title("Segment sizes (colour = perk offered)", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
@@ -235,11 +245,11 @@ def plot_segment_profiles(
             ax.text(
                 min(index[s, j], xmax) + xmax * 0.01,
                 j,
-                f"{_fmt(seg[s, j], percent=pct)} vs {_fmt(coh[j], percent=pct)}",
+                _fmt_pair(seg[s, j], coh[j], percent=pct),
                 va="center",
-                fontsize=7,
+                fontsize=9,
             )
-        ax.set_yticks(y, labels if s % cols == 0 else [""] * f, fontsize=7)
+        ax.set_yticks(y, labels if s % cols == 0 else [""] * f, fontsize=9)
         ax.invert_yaxis()
         ax.set_xlim(0, xmax)
         ax.set_title(f"{names[s]} → {perks[s]}", fontsize=9, color=PERK_COLORS[perks[s]], fontweight="bold")
