@@ -473,3 +473,10 @@ def test_a_validation_page_shows_each_checks_severity_and_why(browser: DevTools,
     assert "SPEC §1: gender is 'F', 'M' or 'O'; anything else breaks the dimension's slicers." in text
     assert "Real exports hold only 'usa' and 'canada' (lowercase); a new value is worth a look, not a stop." in text
     assert "critical" in text and "warning" in text
+
+
+def test_the_data_docs_index_is_one_page(seen: dict[str, dict[str, Any]]) -> None:
+    """No paging bar: bootstrap-table writes 'Showing 1 to N of M rows' only when it pages."""
+    visible = seen["data_docs/index.html"]["visible"]
+    assert "bronze.users" in visible
+    assert "Showing 1 to" not in visible and "rows per page" not in visible

@@ -99,7 +99,7 @@ def test_built_pages_load_only_local_files_that_exist(docs: Path) -> None:
 
 def test_the_index_lists_every_row_on_one_page(docs: Path) -> None:
     index = (docs / "index.html").read_text(encoding="utf-8")
-    assert "'pagination': 'false'" in index
+    assert "'pagination': false" in index
     assert "'pagination': 'true'" not in index
     assert "Great Expectations" in index  # the credit stays, as text
 

@@ -171,7 +171,7 @@ def _localize_page(*, text: str, page: Path, docs_dir: Path, assets: Traversable
     text, dropped = _NEWSLETTER.subn("", text)
     text, unlinked = _EXTERNAL_LINK.subn(lambda m: m.group("text"), text)
     count += dropped + unlinked + text.count(_PAGED)
-    text = text.replace(_PAGED, "'pagination': 'false'")
+    text = text.replace(_PAGED, "'pagination': false")  # a JS boolean: the string 'false' is true
     text = _TAG.sub(tag, text)
     text = _CSS_URL.sub(css, text)
     # Anything left on a CDN host (a script building a URL, a new tag kind) would still download.
