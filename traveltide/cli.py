@@ -175,6 +175,9 @@ def _outcome(argv: Sequence[str] | None) -> tuple[int, str | None]:
 
     configure_environment()
     signal.signal(signal.SIGTERM, _terminate)
+    from traveltide.runtime.interrupt import catch_interrupts, interrupted
+
+    catch_interrupts()
     from traveltide.errors import TravelTideError
     from traveltide.settings import SettingsError
 
@@ -187,8 +190,12 @@ def _outcome(argv: Sequence[str] | None) -> tuple[int, str | None]:
     except Terminated:
         return 143, "traveltide: stopped (SIGTERM); nothing was published, the previous extract is unchanged"
     except TravelTideError as exc:  # every explained failure reaches the operator as its message
+        if interrupted():
+            return 130, "traveltide: interrupted (SIGINT); nothing was published, the previous extract is unchanged"
         return 1, f"traveltide: {exc}"
     except Exception as exc:  # not explained: still one line, with the error's type
+        if interrupted():  # DuckDB turns Ctrl-C during a query into RuntimeError('Query interrupted')
+            return 130, "traveltide: interrupted (SIGINT); nothing was published, the previous extract is unchanged"
         return 1, f"traveltide: unexpected {type(exc).__name__}: {exc}"
     return 0, None
 

@@ -28,6 +28,7 @@ from typing import Any, Protocol, TypeVar
 
 from traveltide.errors import TravelTideError
 from traveltide.quality import LayerValidation, ValidationFailed
+from traveltide.runtime.interrupt import raise_if_interrupted
 from traveltide.settings import Settings
 
 __all__ = ["DiskFullError", "Pending", "Run", "RunPaths", "prepare_run"]
@@ -146,7 +147,9 @@ class Run:
                 raise shown from error
 
     def time(self, name: str, step: Callable[..., T], /, **kwargs: Any) -> T:
-        """Run ``step(**kwargs)`` on the run's critical path and record its wall time as ``name``."""
+        """Run ``step(**kwargs)`` on the run's critical path and record its wall time as ``name``
+        (not after a Ctrl-C, even one swallowed on its way: :mod:`traveltide.runtime.interrupt`)."""
+        raise_if_interrupted()
         started = time.perf_counter()
         out = step(**kwargs)
         self.timings[name] = round(time.perf_counter() - started, 3)
