@@ -23,7 +23,8 @@ def con():
 
 def test_build_mart_counts_one_row_per_grain(con):
     counts = build_layer(con=con, layer="mart")
-    assert counts == {"dim_segments": 2, "dim_users": 2, "dim_trips": 2, "fact_sessions": 4, "dim_date": 6}
+    # dim_date: user 2's sign-up 2021-11-30 to the last session 2023-01-09, 365 + 31 + 9 + 1 days
+    assert counts == {"dim_segments": 2, "dim_users": 2, "dim_trips": 2, "fact_sessions": 4, "dim_date": 406}
 
 
 def test_contract_matches_built_tables_exactly(con):
@@ -58,7 +59,8 @@ def test_dim_date_covers_every_day_with_calendar_attributes(con):
     build_layer(con=con, layer="mart")
     rows = con.execute(
         "select calendar_date, year, quarter, month, month_name, year_month, iso_week, day_of_month, "
-        "day_of_week, weekday_name, is_weekend from mart.dim_date order by calendar_date"
+        "day_of_week, weekday_name, is_weekend from mart.dim_date "
+        "where calendar_date between date '2023-01-04' and date '2023-01-09' order by calendar_date"
     ).fetchall()
     # 2023-01-01 was a Sunday; ISO week 1 of 2023 runs Mon 2 Jan .. Sun 8 Jan.
     assert rows == [
@@ -184,3 +186,26 @@ def test_export_parquet_refuses_an_unbuilt_layer(tmp_path):
 
     with pytest.raises(ValueError, match=r"schema 'silver' has no tables to export; build the silver layer"):
         export_parquet(con=duckdb.connect(), out_dir=tmp_path)
+
+
+def test_dim_date_spans_every_date_the_star_uses(con):
+    """A sign-up before the first session and a stay after the last one each find their day."""
+    con.execute(
+        "update gold.trips set departure_time = timestamp '2023-01-20 07:00:00', "
+        "return_time = timestamp '2023-02-02 18:00:00', check_in_time = timestamp '2023-01-20 15:00:00', "
+        "check_out_time = timestamp '2023-02-03 11:00:00' where trip_id = '1-a'"
+    )
+    build_layer(con=con, layer="mart")
+    first, last, days = con.execute(
+        "select min(calendar_date), max(calendar_date), count(*) from mart.dim_date"
+    ).fetchone()
+    assert (first, last) == (date(2021, 11, 30), date(2023, 2, 3))  # user 2's sign-up .. trip 1-a's check-out
+    assert days == (date(2023, 2, 3) - date(2021, 11, 30)).days + 1
+    used = con.execute(
+        "select count(*) from ("
+        "select sign_up_date as d from mart.dim_users union all select session_date from mart.fact_sessions "
+        "union all select cast(departure_time as date) from mart.dim_trips "
+        "union all select cast(check_out_time as date) from mart.dim_trips"
+        ") where d is not null and d not in (select calendar_date from mart.dim_date)"
+    ).fetchone()[0]
+    assert used == 0

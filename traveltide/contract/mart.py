@@ -162,7 +162,7 @@ DIM_SEGMENTS = Table(
 DIM_DATE = Table(
     layer="mart",
     name="dim_date",
-    grain="One row per calendar day from the first to the last session day of fact_sessions.",
+    grain="One row per calendar day from the star's first to its last date (sessions, sign-ups, trips, stays).",
     primary_key=("calendar_date",),
     columns=(
         Column("calendar_date", "DATE", "The calendar day.", nullable=False),
@@ -182,7 +182,7 @@ DIM_DATE = Table(
 LAYER = Layer(
     name="mart",
     description="The Tableau star schema: fact_sessions and four dimensions (SPEC §4).",
-    # Build order: dim_date is derived from fact_sessions.
+    # Build order: dim_date is derived from the other four tables' dates.
     tables=(DIM_SEGMENTS, DIM_USERS, DIM_TRIPS, FACT_SESSIONS, DIM_DATE),
     keys_enforced=True,
 )

@@ -1,7 +1,23 @@
--- One row per calendar day from the first to the last session day of fact_sessions.
-with bounds as (
-    select min(session_date) as first_day, max(session_date) as last_day
-    from mart.fact_sessions
+-- One row per calendar day from the star's first to its last date (sessions, sign-ups, trips, stays).
+-- The dates: session days, sign-up dates, departures, returns, check-ins and check-outs, so a date
+-- field of any table finds its day.
+with star_dates as (
+    select session_date as d from mart.fact_sessions
+    union all
+    select sign_up_date from mart.dim_users
+    union all
+    select cast(departure_time as date) from mart.dim_trips
+    union all
+    select cast(return_time as date) from mart.dim_trips
+    union all
+    select cast(check_in_time as date) from mart.dim_trips
+    union all
+    select cast(check_out_time as date) from mart.dim_trips
+),
+
+bounds as (
+    select min(d) as first_day, max(d) as last_day
+    from star_dates
 ),
 
 days as (
