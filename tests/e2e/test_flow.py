@@ -340,48 +340,40 @@ def test_score_gives_every_window_user_a_segment_from_the_saved_model(harness, g
         traveltide_score(settings=settings, model=str(tmp_path / "nowhere"), out=str(tmp_path / "x"))
 
 
-def test_prefect_artifacts_show_the_segment_perk_and_the_offered_perk(good_run) -> None:
-    """Read back through the Prefect API the run talked to."""
+def _artifact_tables(key: str) -> list[list[dict]]:
+    """Every table artifact stored under ``key``, read back through the Prefect API the runs talked to."""
     import asyncio
 
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    _, manifest = good_run
-
-    async def tables(key: str) -> list[list[dict]]:
+    async def read() -> list[list[dict]]:
         async with get_client() as client:
             found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
         return [json.loads(a.data) if isinstance(a.data, str) else a.data for a in found]
 
+    return asyncio.run(read())
+
+
+def test_prefect_artifacts_show_the_segment_perk_and_the_offered_perk(good_run) -> None:
+    _, manifest = good_run
     seg = manifest["segments"]
-    segments = asyncio.run(tables("traveltide-segments"))
+    segments = _artifact_tables("traveltide-segments")
     want = [[s["segment_name"], s["perk"], s["users"], s["eligible_users"]] for s in seg["segments"]]
     assert want in [[[r["segment"], r["perk"], r["users"], r["usable by"]] for r in t] for t in segments]
-    offers = asyncio.run(tables("traveltide-offers"))
+    offers = _artifact_tables("traveltide-offers")
     want_offers = {p["perk"]: seg["offers"].get(p["perk"], 0) for p in seg["perk_support"]}
     assert want_offers in [{r["perk"]: r["offered to"] for r in t if r["perk"] != "(none usable)"} for t in offers]
 
 
 def test_prefect_artifacts_count_every_layer_and_show_the_funnel_as_a_table(good_run) -> None:
-    import asyncio
-
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-
     _, manifest = good_run
-
-    async def tables(key: str) -> list[list[dict]]:
-        async with get_client() as client:
-            found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
-        return [json.loads(a.data) if isinstance(a.data, str) else a.data for a in found]
-
     want = {("bronze", t): n for t, n in manifest["bronze"]["rows"].items()}
     want |= {("silver", t): v["rows"] for t, v in manifest["silver"].items()}
     want |= {(layer, t): n for layer, ts in manifest["row_counts"].items() for t, n in ts.items() if t != "funnel"}
-    counts = [{(r["layer"], r["table"]): r["rows"] for r in t} for t in asyncio.run(tables("traveltide-row-counts"))]
+    counts = [{(r["layer"], r["table"]): r["rows"] for r in t} for t in _artifact_tables("traveltide-row-counts")]
     assert want in counts
     assert {layer for layer, _ in want} == {"bronze", "silver", "gold", "mart"}
     funnel = manifest["row_counts"]["gold"]["funnel"]
-    shown = [[r["users"] for r in t] for t in asyncio.run(tables("traveltide-funnel"))]
+    shown = [[r["users"] for r in t] for t in _artifact_tables("traveltide-funnel")]
     assert [funnel["users"], funnel["users_in_window"], funnel["cohort"]] in shown
