@@ -162,7 +162,7 @@ class Extracted:
     file_version: str
     tables: dict[str, int]
     dictionary: tuple[str, ...]
-    tds: str
+    tableau: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "path": str(self.path), "dictionary": list(self.dictionary)}
@@ -384,20 +384,37 @@ def step_export_parquet(*, paths: RunPaths) -> dict[str, dict[str, ParquetFile]]
 
 
 def step_extract(*, settings: Settings, paths: RunPaths) -> Extracted:
-    """Write and verify the .hyper extract in the staging folder, the dictionary and the .tds."""
-    from traveltide.publish.dictionary import write_dictionary, write_tds
+    """Write and verify the .hyper extract in the staging folder, the dictionary and the
+    Tableau files: the .tds beside the extract, the packaged .tdsx and the starter .twbx."""
+    from traveltide.publish.dictionary import write_dictionary
     from traveltide.publish.extract import write_extract
+    from traveltide.publish.package import PACKAGED_EXTRACT, write_package
+    from traveltide.publish.tds import render_tds, write_tds
+    from traveltide.publish.workbook import render_workbook
 
+    extract = paths.staging / EXTRACT_NAME
     with _connect(paths) as con:
-        counts = write_extract(con=con, path=paths.staging / EXTRACT_NAME, file_version=settings.hyper_file_version)
+        counts = write_extract(con=con, path=extract, file_version=settings.hyper_file_version)
     dictionary = tuple(p.name for p in write_dictionary(out_dir=paths.staging / "dictionary"))
     tds = write_tds(out=paths.staging / "traveltide.tds", extract_path=EXTRACT_NAME)
+    tdsx = write_package(
+        out=paths.staging / "traveltide.tdsx",
+        document_name="traveltide.tds",
+        document=render_tds(extract_path=PACKAGED_EXTRACT),
+        extract=extract,
+    )
+    twbx = write_package(
+        out=paths.staging / "traveltide.twbx",
+        document_name="traveltide.twb",
+        document=render_workbook(extract_path=PACKAGED_EXTRACT),
+        extract=extract,
+    )
     return Extracted(
         path=paths.exports / EXTRACT_NAME,
         file_version=settings.hyper_file_version,
         tables=counts,
         dictionary=dictionary,
-        tds=tds.name,
+        tableau=(tds.name, tdsx.name, twbx.name),
     )
 
 

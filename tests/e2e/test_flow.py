@@ -10,6 +10,7 @@ import csv
 import hashlib
 import json
 import shutil
+import zipfile
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from tableauhyperapi import Connection, HyperProcess, Telemetry
 
 from flows.traveltide_flow import traveltide_mart
+from helpers.tableau_schema import schema_errors
 from traveltide.pipeline import EmptyCohortError
 from traveltide.quality import ValidationFailed
 from traveltide.settings import Settings, load_settings
@@ -86,6 +88,24 @@ def test_run_publishes_extract_manifest_docs_and_report(good_run) -> None:
     assert {s.split(".")[0] for s in suites} == {"bronze", "silver", "gold", "mart"}
     for suite in suites:
         assert suite in index, suite
+
+
+@pytest.mark.parametrize(
+    ("package", "document"), [("traveltide.tdsx", "traveltide.tds"), ("traveltide.twbx", "traveltide.twb")]
+)
+def test_packaged_tableau_files_carry_the_runs_extract(good_run, package, document, tmp_path) -> None:
+    exports, manifest = good_run
+    listed = {o["path"]: o for o in json.loads((exports / "manifest.json").read_text())["outputs"]}
+    assert listed[package]["sha256"] == _sha(exports / package)
+    with zipfile.ZipFile(exports / package) as z:
+        assert sorted(z.namelist()) == sorted([document, "Data/Extracts/traveltide.hyper"])
+        text = z.read(document).decode("utf-8")
+        z.extract("Data/Extracts/traveltide.hyper", tmp_path)
+    inside = tmp_path / "Data" / "Extracts" / "traveltide.hyper"
+    assert _sha(inside) == _sha(exports / "traveltide.hyper")
+    assert _hyper_counts(inside) == manifest["row_counts"]["mart"]
+    assert schema_errors(text) == []
+    assert 'dbname="Data/Extracts/traveltide.hyper"' in text
 
 
 def test_extract_holds_exactly_the_cohort(good_run, sample_dir) -> None:
