@@ -19,6 +19,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from traveltide import pipeline
 from traveltide.publish.artifacts import run_artifacts
 from traveltide.publish.manifest import build_manifest
+from traveltide.publish.tableau_server import TableauPublishError, token_from_environment
 from traveltide.run import Run
 from traveltide.settings import Settings, load_settings
 
@@ -42,6 +43,7 @@ export_parquet = task(name="export_parquet")(pipeline.step_export_parquet)
 extract = task(name="extract")(pipeline.step_extract)
 data_docs = task(name="data_docs")(pipeline.step_data_docs)
 publish = task(name="publish")(pipeline.step_publish)
+publish_tableau = task(name="publish_tableau")(pipeline.step_publish_tableau)
 
 
 @flow(name="traveltide-mart", log_prints=True)
@@ -49,6 +51,8 @@ def traveltide_mart(settings: Settings | None = None, overrides: dict[str, Any] 
     """Run the whole pipeline and publish; without ``settings``, from the TOML file and environment
     as they are when the run starts, with ``overrides`` (a served schedule's own flags) on top."""
     settings = settings or load_settings(**(overrides or {}))
+    if settings.tableau_server:  # a missing token stops the run before any work, not after it
+        token_from_environment()
     with Run(settings=settings) as run:
         paths = run.paths
         fetched = run.time("fetch", fetch, settings=settings)
@@ -92,6 +96,20 @@ def traveltide_mart(settings: Settings | None = None, overrides: dict[str, Any] 
             create_markdown_artifact(key=artifact.key, markdown=artifact.content, description=artifact.description)
         else:
             create_table_artifact(key=artifact.key, table=artifact.content, description=artifact.description)
+    if settings.tableau_server:
+        # After the run's own publish: a site that is down never costs the exports their new extract.
+        try:
+            manifest = {**manifest, "tableau": publish_tableau(settings=settings, exports=settings.exports)}
+        except TableauPublishError as exc:
+            raise TableauPublishError(
+                f"the run published its outputs to {settings.exports.resolve()}; publishing them to Tableau "
+                f"failed: {exc}. Retry with `traveltide publish-tableau` once the site answers"
+            ) from None
+        create_table_artifact(
+            key="traveltide-tableau",
+            table=manifest["tableau"],
+            description=f"Published to {settings.tableau_server} (site {settings.tableau_site or 'Default'}).",
+        )
     return manifest
 
 

@@ -109,6 +109,30 @@ def _parser() -> argparse.ArgumentParser:
         "--verbose", action="store_true", help="show Prefect's own log lines and tracebacks on the terminal too"
     )
 
+    p = sub.add_parser(
+        "publish-tableau",
+        help="publish the exports' traveltide.tdsx and traveltide.twbx to Tableau Server or Cloud",
+        description=(
+            "Signs in with a personal access token from the environment variables "
+            "TRAVELTIDE_TABLEAU_TOKEN_NAME and TRAVELTIDE_TABLEAU_TOKEN_SECRET (never from a file)."
+        ),
+    )
+    p.add_argument("--config", type=Path, help="TOML settings file (default: ./traveltide.toml if present)")
+    p.add_argument("--exports", type=Path, help="folder a run published to (default: exports)")
+    p.add_argument(
+        "--server", help="the site's server, e.g. https://tableau.example.com or https://<pod>.online.tableau.com"
+    )
+    p.add_argument(
+        "--site", help="the site's content URL, the part after /site/ in its address (default: the Default site)"
+    )
+    p.add_argument("--project", help="project to publish into (default: default)")
+    p.add_argument("--name", help="name of the data source and the workbook on the site (default: TravelTide)")
+    p.add_argument(
+        "--mode",
+        choices=("overwrite", "create-new"),
+        help="overwrite what is there (default), or create new and refuse if it exists",
+    )
+
     p = sub.add_parser("serve", help="serve the flow with its daily schedule (Prefect)")
     _settings_flags(p)
     p.add_argument("--cron", default="0 6 * * *", help="cron schedule (default daily 06:00)")
@@ -218,6 +242,9 @@ def _command(args: argparse.Namespace) -> None:
 
         print(inspect_text(path=args.path))
         return
+    if args.command == "publish-tableau":
+        _publish_tableau(args)
+        return
     settings = _load(args)  # invalid settings are refused now, not at the first scheduled run
     if args.command == "serve":
         given = {
@@ -272,6 +299,30 @@ def _command(args: argparse.Namespace) -> None:
 
     print(format_summary(manifest=manifest))
     print(f"Log: {log}")
+
+
+def _publish_tableau(args: argparse.Namespace) -> None:
+    from traveltide.pipeline import step_publish_tableau
+    from traveltide.settings import load_settings
+
+    settings = load_settings(
+        config=args.config,
+        exports=args.exports,
+        tableau_server=args.server,
+        tableau_site=args.site,
+        tableau_project=args.project,
+        tableau_name=args.name,
+        tableau_mode=args.mode.replace("-", "_") if args.mode else None,
+    )
+    site = settings.tableau_site or "Default"
+    print(
+        f"traveltide publish-tableau: {settings.exports.resolve()} to {settings.tableau_server}, site {site}",
+        flush=True,
+    )
+    for item in step_publish_tableau(settings=settings, exports=settings.exports):
+        print(
+            f"Published {item['kind']} {item['name']!r} ({item['file']}) to project {item['project']!r}, id {item['id']}"
+        )
 
 
 def console_main() -> None:

@@ -57,6 +57,7 @@ __all__ = [
     "step_gold",
     "step_mart",
     "step_publish",
+    "step_publish_tableau",
     "step_segment",
     "step_segment_diagnostics",
     "step_sensitivity",
@@ -66,6 +67,8 @@ __all__ = [
 
 EXTRACT_NAME = "traveltide.hyper"
 MANIFEST_NAME = "manifest.json"
+# What goes to a Tableau site: the packaged data source, then the workbook built on it.
+TABLEAU_PACKAGES = ("traveltide.tdsx", "traveltide.twbx")
 MODEL_DIR = "model"
 
 
@@ -429,6 +432,33 @@ def step_publish(*, paths: RunPaths, manifest: dict[str, Any]) -> list[Path]:
     published = publish_staging(staging=paths.staging, exports=paths.exports, last=(MANIFEST_NAME, EXTRACT_NAME))
     shutil.rmtree(paths.work, ignore_errors=True)
     return published
+
+
+def step_publish_tableau(*, settings: Settings, exports: Path) -> list[dict[str, str]]:
+    """Publish the exports folder's .tdsx and .twbx to the configured Tableau site."""
+    from traveltide.publish.tableau_server import TableauPublishError, publish_to_tableau, token_from_environment
+
+    if not settings.tableau_server:
+        raise TableauPublishError("no Tableau site to publish to: give --server (or tableau_server in traveltide.toml)")
+    token = token_from_environment()
+    files = [exports / name for name in TABLEAU_PACKAGES]
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:
+        raise TableauPublishError(
+            f"{exports.resolve()} has no {' or '.join(missing)}: run `traveltide run` with these exports first; "
+            "nothing was published"
+        )
+    published = publish_to_tableau(
+        server=settings.tableau_server,
+        site=settings.tableau_site,
+        project=settings.tableau_project,
+        files=files,
+        name=settings.tableau_name,
+        mode=settings.tableau_mode,
+        token=token,
+        timeout=settings.tableau_timeout,
+    )
+    return [p.to_dict() for p in published]
 
 
 @dataclass(frozen=True)

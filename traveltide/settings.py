@@ -117,6 +117,20 @@ class Settings(BaseSettings):
     stability_threshold: float = Field(default=0.6, ge=0, le=1)
     # Hyper file format version of the extract (decides which Tableau releases open it).
     hyper_file_version: Literal["0", "1", "2", "3", "4"] = "2"
+    # Tableau Server or Cloud a run publishes traveltide.tdsx and traveltide.twbx to once its own
+    # outputs are in place (unset: no publishing; `traveltide publish-tableau` publishes by hand).
+    # https:// (plain http only to this machine). The personal access token is never a setting:
+    # it is read from TRAVELTIDE_TABLEAU_TOKEN_NAME and TRAVELTIDE_TABLEAU_TOKEN_SECRET.
+    tableau_server: str | None = None
+    # The site's content URL (the part after /site/ in its address); '' is the Default site.
+    tableau_site: str = ""
+    # Project published into, and the name the data source and the workbook get there.
+    tableau_project: str = Field(default="default", min_length=1)
+    tableau_name: str = Field(default="TravelTide", min_length=1)
+    # 'overwrite' replaces what an earlier run published; 'create_new' refuses when it exists.
+    tableau_mode: Literal["overwrite", "create_new"] = "overwrite"
+    # Seconds a request to the Tableau site may take (an upload of the .tdsx included).
+    tableau_timeout: float = Field(default=300.0, gt=0)
 
     @field_validator("start_date", mode="before")
     @classmethod
@@ -154,6 +168,13 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown table(s) {unknown}; expected keys {list(BRONZE_TABLES)}")
         return v
+
+    @field_validator("tableau_server")
+    @classmethod
+    def _check_tableau_server(cls, v: str | None) -> str | None:
+        from traveltide.publish.tableau_server import check_server_url
+
+        return None if v is None else check_server_url(v)
 
     @model_validator(mode="after")
     def _check_ranges(self) -> Settings:

@@ -62,3 +62,19 @@ def test_the_summary_says_how_the_segments_were_made_and_what_changed() -> None:
     lines = format_summary(manifest=_manifest({"csv": "rejects/rejects.csv", "lines": 0, "by_reason": {}})).splitlines()
     assert "Model: scored: the saved model of run r1 fits (same settings, largest PSI 0.01)" in lines
     assert "Since the previous run: 2 of 100 returning users changed perk (2.0%), 3 changed segment or perk" in lines
+
+
+def test_the_summary_names_the_tableau_files_and_what_went_to_a_site() -> None:
+    manifest = _manifest({"csv": "rejects/rejects.csv", "lines": 0, "by_reason": {}})
+    manifest["extract"]["tableau"] = ["traveltide.tds", "traveltide.tdsx", "traveltide.twbx"]
+    manifest["tableau"] = [
+        {"kind": "data source", "name": "TravelTide", "project": "Mart", "id": "a", "file": "traveltide.tdsx"},
+        {"kind": "workbook", "name": "TravelTide", "project": "Mart", "id": "b", "file": "traveltide.twbx"},
+    ]
+    lines = format_summary(manifest=manifest).splitlines()
+    assert (
+        "Tableau: /x/exports/traveltide.tdsx (the data source, to open or hand on), "
+        "/x/exports/traveltide.twbx (starter workbook)"
+    ) in lines
+    assert "Published to Tableau: data source 'TravelTide' in project 'Mart'" in lines
+    assert "Published to Tableau: workbook 'TravelTide' in project 'Mart'" in lines

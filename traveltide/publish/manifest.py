@@ -115,6 +115,13 @@ def format_summary(*, manifest: dict[str, Any]) -> str:
     else:
         lines.append("Set aside: no source line")
     lines.append(f"Manifest: {exports}/manifest.json   Data Docs: {exports}/data_docs/index.html")
+    if manifest["extract"].get("tableau"):
+        lines.append(
+            f"Tableau: {exports}/traveltide.tdsx (the data source, to open or hand on), "
+            f"{exports}/traveltide.twbx (starter workbook)"
+        )
+    for item in manifest.get("tableau", ()):
+        lines.append(f"Published to Tableau: {item['kind']} {item['name']!r} in project {item['project']!r}")
     return "\n".join(lines)
 
 
