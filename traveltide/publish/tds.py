@@ -24,7 +24,7 @@ from traveltide.contract.tableau import (
     star_order,
 )
 
-__all__ = ["DOCUMENT_VERSION", "datasource_element", "render_tds", "write_tds"]
+__all__ = ["DOCUMENT_VERSION", "datasource_element", "render_tds", "serialize", "subelement", "write_tds"]
 
 # The Tableau release the documents are written for (the schema is twb_2026.1.0.xsd).
 DOCUMENT_VERSION = "26.1"
@@ -44,7 +44,8 @@ _REMOTE_TYPES = {
 }
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+def subelement(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    """A child of ``parent``; attribute names are written with dashes (``object_id`` -> ``object-id``)."""
     element = ET.SubElement(parent, tag, {k.replace("_", "-"): v for k, v in attributes.items()})
     if text is not None:
         element.text = text
@@ -52,18 +53,18 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> None:
-    _sub(_sub(_sub(parent, tag), "formatted-text"), "run", text)
+    subelement(subelement(subelement(parent, tag), "formatted-text"), "run", text)
 
 
 def _relation(parent: ET.Element, table: str) -> None:
-    _sub(parent, "relation", connection=CONNECTION, name=table, table=f"[{SCHEMA}].[{table}]", type="table")
+    subelement(parent, "relation", connection=CONNECTION, name=table, table=f"[{SCHEMA}].[{table}]", type="table")
 
 
 def _connection(parent: ET.Element, *, extract_path: str, star: list[Field]) -> None:
-    federated = _sub(parent, "connection", **{"class": "federated"})
-    named = _sub(_sub(federated, "named-connections"), "named-connection", caption=Path(extract_path).name)
+    federated = subelement(parent, "connection", **{"class": "federated"})
+    named = subelement(subelement(federated, "named-connections"), "named-connection", caption=Path(extract_path).name)
     named.set("name", CONNECTION)
-    _sub(
+    subelement(
         named,
         "connection",
         authentication="auth-none",
@@ -75,26 +76,26 @@ def _connection(parent: ET.Element, *, extract_path: str, star: list[Field]) -> 
         username="tableau_internal_user",
         **{"class": "hyper"},
     )
-    collection = _sub(federated, "relation", type="collection")
+    collection = subelement(federated, "relation", type="collection")
     for table in star_order():
         _relation(collection, table.name)
-    cols = _sub(federated, "cols")
+    cols = subelement(federated, "cols")
     for f in star:
-        _sub(cols, "map", key=f.key, value=f"[{f.table}].[{f.column}]")
-    records = _sub(federated, "metadata-records")
+        subelement(cols, "map", key=f.key, value=f"[{f.table}].[{f.column}]")
+    records = subelement(federated, "metadata-records")
     for ordinal, f in enumerate(star):
         column = LAYER.table(f.table).column(f.column)
-        record = _sub(records, "metadata-record", **{"class": "column"})
-        _sub(record, "remote-name", f.column)
-        _sub(record, "remote-type", _REMOTE_TYPES[column.type])
-        _sub(record, "local-name", f.key)
-        _sub(record, "parent-name", f"[{f.table}]")
-        _sub(record, "remote-alias", f.column)
-        _sub(record, "ordinal", str(ordinal))
-        _sub(record, "local-type", f.datatype)
-        _sub(record, "aggregation", f.unit.aggregation if f.unit else "Count")
-        _sub(record, "contains-null", "true" if column.nullable else "false")
-        _sub(record, "object-id", f"[{f.table}]")
+        record = subelement(records, "metadata-record", **{"class": "column"})
+        subelement(record, "remote-name", f.column)
+        subelement(record, "remote-type", _REMOTE_TYPES[column.type])
+        subelement(record, "local-name", f.key)
+        subelement(record, "parent-name", f"[{f.table}]")
+        subelement(record, "remote-alias", f.column)
+        subelement(record, "ordinal", str(ordinal))
+        subelement(record, "local-type", f.datatype)
+        subelement(record, "aggregation", f.unit.aggregation if f.unit else "Count")
+        subelement(record, "contains-null", "true" if column.nullable else "false")
+        subelement(record, "object-id", f"[{f.table}]")
 
 
 def _column(parent: ET.Element, f: Field) -> None:
@@ -107,12 +108,12 @@ def _column(parent: ET.Element, f: Field) -> None:
         attributes["semantic-role"] = f.semantic_role
     if f.hidden:
         attributes["hidden"] = "true"
-    column = _sub(parent, "column", **{k.replace("-", "_"): v for k, v in attributes.items()})
+    column = subelement(parent, "column", **{k.replace("-", "_"): v for k, v in attributes.items()})
     aliases = ALIASES.get(f.column)
     if aliases:
-        alias_list = _sub(column, "aliases")
+        alias_list = subelement(column, "aliases")
         for key, value in aliases.items():
-            _sub(alias_list, "alias", key=f'"{key}"', value=value)
+            subelement(alias_list, "alias", key=f'"{key}"', value=value)
     _text(column, "desc", f.description)
 
 
@@ -131,13 +132,13 @@ def datasource_element(*, extract_path: str, name: str | None = None) -> ET.Elem
     root.set("source-platform", "linux")
     root.set("version", DOCUMENT_VERSION)
     if not name:
-        _sub(_sub(root, "document-format-change-manifest"), "ManifestByVersion")
+        subelement(subelement(root, "document-format-change-manifest"), "ManifestByVersion")
     _connection(root, extract_path=extract_path, star=star)
-    _sub(root, "aliases", enabled="yes")
+    subelement(root, "aliases", enabled="yes")
     for f in star:
         _column(root, f)
     for table in star_order():
-        _sub(
+        subelement(
             root,
             "column",
             caption=TABLE_CAPTIONS[table.name],
@@ -147,51 +148,51 @@ def datasource_element(*, extract_path: str, name: str | None = None) -> ET.Elem
             type="quantitative",
         )
     by_column = {(f.table, f.column): f for f in star}
-    drill_paths = _sub(root, "drill-paths")
+    drill_paths = subelement(root, "drill-paths")
     for hierarchy, (table_name, columns) in HIERARCHIES.items():
-        path = _sub(drill_paths, "drill-path", name=hierarchy)
+        path = subelement(drill_paths, "drill-path", name=hierarchy)
         for column_name in columns:
-            _sub(path, "field", by_column[(table_name, column_name)].key)
-    folders = _sub(root, "folders-common")
+            subelement(path, "field", by_column[(table_name, column_name)].key)
+    folders = subelement(root, "folders-common")
     for table in star_order():
-        folder = _sub(folders, "folder", name=TABLE_CAPTIONS[table.name])
+        folder = subelement(folders, "folder", name=TABLE_CAPTIONS[table.name])
         for hierarchy, (table_name, _) in HIERARCHIES.items():
             if table_name == table.name:
-                _sub(folder, "folder-item", name=f"[{hierarchy}]", type="drillpath")
+                subelement(folder, "folder-item", name=f"[{hierarchy}]", type="drillpath")
         for f in star:
             if f.table == table.name and not f.hidden:
-                _sub(folder, "folder-item", name=f.key, type="field")
-    _sub(root, "layout", dim_ordering="alphabetic", measure_ordering="alphabetic", show_structure="true")
-    sorts = _sub(root, "default-sorts")
+                subelement(folder, "folder-item", name=f.key, type="field")
+    subelement(root, "layout", dim_ordering="alphabetic", measure_ordering="alphabetic", show_structure="true")
+    sorts = subelement(root, "default-sorts")
     for (table_name, column_name), order in SORT_ORDERS.items():
-        sort = _sub(sorts, "manual-sort", column=by_column[(table_name, column_name)].key, direction="ASC")
-        buckets = _sub(sort, "dictionary")
+        sort = subelement(sorts, "manual-sort", column=by_column[(table_name, column_name)].key, direction="ASC")
+        buckets = subelement(sort, "dictionary")
         for value in order:
-            _sub(buckets, "bucket", f'"{value}"')
+            subelement(buckets, "bucket", f'"{value}"')
     _object_graph(root, star=star)
     return root
 
 
 def _object_graph(root: ET.Element, *, star: list[Field]) -> None:
-    graph = _sub(root, "object-graph")
-    objects = _sub(graph, "objects")
+    graph = subelement(root, "object-graph")
+    objects = subelement(graph, "objects")
     for table in star_order():
-        node = _sub(objects, "object", caption=TABLE_CAPTIONS[table.name], id=table.name)
-        _relation(_sub(node, "properties", context=""), table.name)
+        node = subelement(objects, "object", caption=TABLE_CAPTIONS[table.name], id=table.name)
+        _relation(subelement(node, "properties", context=""), table.name)
         _text(node, "table-description", table.grain)
-    relationships = _sub(graph, "relationships")
+    relationships = subelement(graph, "relationships")
     names = {(f.table, f.column): f.key for f in star}
     for table in star_order():
         for fk in table.foreign_keys:
-            relationship = _sub(relationships, "relationship")
+            relationship = subelement(relationships, "relationship")
             pairs = list(zip(fk.columns, fk.ref_columns, strict=True))
-            holder = relationship if len(pairs) == 1 else _sub(relationship, "expression", op="AND")
+            holder = relationship if len(pairs) == 1 else subelement(relationship, "expression", op="AND")
             for column, ref in pairs:
-                equality = _sub(holder, "expression", op="=")
-                _sub(equality, "expression", op=names[(table.name, column)])
-                _sub(equality, "expression", op=names[(fk.ref_table, ref)])
-            _sub(relationship, "first-end-point", object_id=table.name)
-            _sub(relationship, "second-end-point", object_id=fk.ref_table, unique_key="true")
+                equality = subelement(holder, "expression", op="=")
+                subelement(equality, "expression", op=names[(table.name, column)])
+                subelement(equality, "expression", op=names[(fk.ref_table, ref)])
+            subelement(relationship, "first-end-point", object_id=table.name)
+            subelement(relationship, "second-end-point", object_id=fk.ref_table, unique_key="true")
 
 
 def serialize(root: ET.Element) -> str:

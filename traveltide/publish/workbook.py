@@ -15,8 +15,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from traveltide.contract.gold import SPEC_FEATURES
 from traveltide.contract.tableau import Field, fields
-from traveltide.publish.tds import DOCUMENT_VERSION, datasource_element, serialize
+from traveltide.publish.tds import DOCUMENT_VERSION, datasource_element, serialize, subelement
 
 __all__ = ["DASHBOARD", "DATASOURCE_NAME", "SHEETS", "Pill", "Sheet", "render_workbook", "write_workbook"]
 
@@ -73,17 +74,7 @@ SHEETS: tuple[Sheet, ...] = (
         title="Each segment's means on the behaviour the segmentation used",
         mark="Bar",
         rows=(Pill("dim_segments", "segment_name"),),
-        cols=tuple(
-            Pill("dim_segments", f"mean_{c}", "avg")
-            for c in (
-                "total_sessions",
-                "cancellation_rate",
-                "discount_usage_rate",
-                "total_nights",
-                "total_checked_bags",
-                "total_base_fare",
-            )
-        ),
+        cols=tuple(Pill("dim_segments", f"mean_{c}", "avg") for c in SPEC_FEATURES),
         encodings=(("color", Pill("dim_segments", "perk")),),
     ),
     Sheet(
@@ -129,13 +120,6 @@ def _uuid(name: str) -> str:
     return "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"traveltide/{name}")).upper() + "}"
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, {k.replace("_", "-"): v for k, v in attributes.items()})
-    if text is not None:
-        element.text = text
-    return element
-
-
 def _instance_name(f: Field, derivation: str) -> str:
     kind = "qk" if derivation not in {"none"} or f.role == "measure" else ("ok" if f.type == "ordinal" else "nk")
     return f"[{derivation}:{f.name}:{kind}]"
@@ -146,16 +130,16 @@ def _qualified(f: Field, derivation: str) -> str:
 
 
 def _title(parent: ET.Element, text: str) -> None:
-    _sub(_sub(_sub(_sub(parent, "layout-options"), "title"), "formatted-text"), "run", text)
+    subelement(subelement(subelement(subelement(parent, "layout-options"), "title"), "formatted-text"), "run", text)
 
 
 def _worksheet(parent: ET.Element, sheet: Sheet, by_column: dict[tuple[str, str], Field]) -> None:
-    worksheet = _sub(parent, "worksheet", name=sheet.name)
+    worksheet = subelement(parent, "worksheet", name=sheet.name)
     _title(worksheet, sheet.title)
-    table = _sub(worksheet, "table")
-    view = _sub(table, "view")
-    _sub(_sub(view, "datasources"), "datasource", caption="TravelTide", name=DATASOURCE_NAME)
-    dependencies = _sub(view, "datasource-dependencies", datasource=DATASOURCE_NAME)
+    table = subelement(worksheet, "table")
+    view = subelement(table, "view")
+    subelement(subelement(view, "datasources"), "datasource", caption="TravelTide", name=DATASOURCE_NAME)
+    dependencies = subelement(view, "datasource-dependencies", datasource=DATASOURCE_NAME)
     pills = [*sheet.rows, *sheet.cols, *(p for _, p in sheet.encodings), *(p for p, _ in sheet.keep)]
     used = {(p.table, p.column): by_column[(p.table, p.column)] for p in pills}
     for f in used.values():
@@ -164,12 +148,12 @@ def _worksheet(parent: ET.Element, sheet: Sheet, by_column: dict[tuple[str, str]
             attributes["aggregation"] = f.unit.aggregation
         if f.semantic_role:
             attributes["semantic-role"] = f.semantic_role
-        _sub(dependencies, "column", **{k.replace("-", "_"): v for k, v in attributes.items()})
+        subelement(dependencies, "column", **{k.replace("-", "_"): v for k, v in attributes.items()})
     instances = {(p.table, p.column, p.derivation) for p in pills}
     for table_name, column, derivation in sorted(instances):
         f = by_column[(table_name, column)]
         name = _instance_name(f, derivation)
-        _sub(
+        subelement(
             dependencies,
             "column-instance",
             column=f.key,
@@ -180,20 +164,20 @@ def _worksheet(parent: ET.Element, sheet: Sheet, by_column: dict[tuple[str, str]
         )
     for pill, value in sheet.keep:
         f = by_column[(pill.table, pill.column)]
-        kept = _sub(view, "filter", column=_qualified(f, pill.derivation), **{"class": "categorical"})
-        _sub(kept, "groupfilter", function="member", level=_instance_name(f, pill.derivation), member=value)
-    _sub(view, "aggregation", value="true")
-    _sub(table, "style")
-    pane = _sub(_sub(table, "panes"), "pane", selection_relaxation_option="selection-relaxation-allow")
-    _sub(_sub(pane, "view"), "breakdown", value="auto")
-    _sub(pane, "mark", **{"class": sheet.mark})
+        kept = subelement(view, "filter", column=_qualified(f, pill.derivation), **{"class": "categorical"})
+        subelement(kept, "groupfilter", function="member", level=_instance_name(f, pill.derivation), member=value)
+    subelement(view, "aggregation", value="true")
+    subelement(table, "style")
+    pane = subelement(subelement(table, "panes"), "pane", selection_relaxation_option="selection-relaxation-allow")
+    subelement(subelement(pane, "view"), "breakdown", value="auto")
+    subelement(pane, "mark", **{"class": sheet.mark})
     if sheet.encodings:
-        encodings = _sub(pane, "encodings")
+        encodings = subelement(pane, "encodings")
         for channel, pill in sheet.encodings:
-            _sub(encodings, channel, column=_qualified(by_column[(pill.table, pill.column)], pill.derivation))
+            subelement(encodings, channel, column=_qualified(by_column[(pill.table, pill.column)], pill.derivation))
     for shelf, shelf_pills in (("rows", sheet.rows), ("cols", sheet.cols)):
-        _sub(table, shelf, _shelf(shelf_pills, by_column))
-    _sub(worksheet, "simple-id", uuid=_uuid(sheet.name))
+        subelement(table, shelf, _shelf(shelf_pills, by_column))
+    subelement(worksheet, "simple-id", uuid=_uuid(sheet.name))
 
 
 def _shelf(pills: tuple[Pill, ...], by_column: dict[tuple[str, str], Field]) -> str:
@@ -206,33 +190,35 @@ def _shelf(pills: tuple[Pill, ...], by_column: dict[tuple[str, str], Field]) -> 
 
 
 def _dashboard(parent: ET.Element) -> None:
-    dashboard = _sub(_sub(parent, "dashboards"), "dashboard", name=DASHBOARD)
-    _sub(dashboard, "style")
-    _sub(dashboard, "size", maxheight="900", maxwidth="1400", minheight="900", minwidth="1400")
-    outer = _sub(_sub(dashboard, "zones"), "zone", h="100000", id="1", type_v2="layout-basic", w="100000", x="0", y="0")
+    dashboard = subelement(subelement(parent, "dashboards"), "dashboard", name=DASHBOARD)
+    subelement(dashboard, "style")
+    subelement(dashboard, "size", maxheight="900", maxwidth="1400", minheight="900", minwidth="1400")
+    outer = subelement(
+        subelement(dashboard, "zones"), "zone", h="100000", id="1", type_v2="layout-basic", w="100000", x="0", y="0"
+    )
     for number, (sheet, x, y, w, h) in enumerate(_ZONES, start=2):
-        _sub(outer, "zone", h=str(h), id=str(number), name=sheet, w=str(w), x=str(x), y=str(y))
-    _sub(dashboard, "simple-id", uuid=_uuid(DASHBOARD))
+        subelement(outer, "zone", h=str(h), id=str(number), name=sheet, w=str(w), x=str(x), y=str(y))
+    subelement(dashboard, "simple-id", uuid=_uuid(DASHBOARD))
 
 
 def _windows(parent: ET.Element) -> None:
-    windows = _sub(parent, "windows", source_height="30")
-    dashboard = _sub(windows, "window", maximized="true", name=DASHBOARD, **{"class": "dashboard"})
-    viewpoints = _sub(dashboard, "viewpoints")
+    windows = subelement(parent, "windows", source_height="30")
+    dashboard = subelement(windows, "window", maximized="true", name=DASHBOARD, **{"class": "dashboard"})
+    viewpoints = subelement(dashboard, "viewpoints")
     for zone_sheet, *_ in _ZONES:
-        _sub(viewpoints, "viewpoint", name=zone_sheet)
-    _sub(dashboard, "active", id="2")
-    _sub(dashboard, "simple-id", uuid=_uuid(f"window/{DASHBOARD}"))
+        subelement(viewpoints, "viewpoint", name=zone_sheet)
+    subelement(dashboard, "active", id="2")
+    subelement(dashboard, "simple-id", uuid=_uuid(f"window/{DASHBOARD}"))
     for sheet in SHEETS:
-        window = _sub(windows, "window", name=sheet.name, **{"class": "worksheet"})
-        cards = _sub(window, "cards")
+        window = subelement(windows, "window", name=sheet.name, **{"class": "worksheet"})
+        cards = subelement(window, "cards")
         for edge, strips in _CARDS:
-            edge_element = _sub(cards, "edge", name=edge)
+            edge_element = subelement(cards, "edge", name=edge)
             for size, card_types in strips:
-                strip = _sub(edge_element, "strip", size=size)
+                strip = subelement(edge_element, "strip", size=size)
                 for card in card_types:
-                    _sub(strip, "card", type=card)
-        _sub(window, "simple-id", uuid=_uuid(f"window/{sheet.name}"))
+                    subelement(strip, "card", type=card)
+        subelement(window, "simple-id", uuid=_uuid(f"window/{sheet.name}"))
 
 
 def render_workbook(*, extract_path: str) -> str:
@@ -247,15 +233,15 @@ def render_workbook(*, extract_path: str) -> str:
             "version": DOCUMENT_VERSION,
         },
     )
-    _sub(_sub(root, "document-format-change-manifest"), "ManifestByVersion")
-    _sub(root, "datasources").append(datasource_element(extract_path=extract_path, name=DATASOURCE_NAME))
-    worksheets = _sub(root, "worksheets")
+    subelement(subelement(root, "document-format-change-manifest"), "ManifestByVersion")
+    subelement(root, "datasources").append(datasource_element(extract_path=extract_path, name=DATASOURCE_NAME))
+    worksheets = subelement(root, "worksheets")
     for sheet in SHEETS:
         _worksheet(worksheets, sheet, by_column)
     _dashboard(root)
     _windows(root)
-    explain = _sub(root, "explain-data", enabled_for_viewer="true", extreme_values_enabled_for_all="true")
-    _sub(explain, "explanation-types")
+    explain = subelement(root, "explain-data", enabled_for_viewer="true", extreme_values_enabled_for_all="true")
+    subelement(explain, "explanation-types")
     return serialize(root)
 
 
