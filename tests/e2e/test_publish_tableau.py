@@ -127,6 +127,16 @@ def test_a_wrong_site_or_project_is_named(good_run, site) -> None:
     assert site.published == []
 
 
+def test_a_404_from_the_server_says_what_to_check(good_run, site) -> None:
+    exports, _ = good_run
+    site.fail["projects"] = 404
+    done = _publish(exports, "--server", site.url, "--site", "marketing")
+    assert done.returncode == 1
+    message = done.stderr.strip().splitlines()[-1]
+    assert "the server refused (404000 Resource Not Found" in message
+    assert "check the server address and the site's content URL" in message and "nothing was published" in message
+
+
 def test_a_server_failure_says_what_was_already_published(good_run, site) -> None:
     exports, _ = good_run
     site.fail["workbooks"] = 500
