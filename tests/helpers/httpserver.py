@@ -129,6 +129,22 @@ class LocalHTTPServer:
 
         self.routes[path] = behaviour
 
+    def throttled(self, path: str, body: bytes, *, chunk: int, delay: float) -> None:
+        """Serve ``body`` (with its length) ``chunk`` bytes at a time, ``delay`` seconds apart."""
+
+        def behaviour(h: BaseHTTPRequestHandler) -> None:
+            h.send_response(200)
+            h.send_header("Content-Type", "text/csv")
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            for start in range(0, len(body), chunk):
+                h.wfile.write(body[start : start + chunk])
+                h.wfile.flush()
+                if self._closing.wait(delay):
+                    return
+
+        self.routes[path] = behaviour
+
     def stall(self, path: str, *, seconds: float) -> None:
         """Accept the request and say nothing for ``seconds`` (or until the server closes)."""
 

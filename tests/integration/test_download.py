@@ -225,3 +225,70 @@ def test_another_tables_export_is_refused(server, tmp_path):
 def test_url_without_file_name(tmp_path):
     with pytest.raises(DownloadError, match="the URL names no file"):
         download(url="http://127.0.0.1:9/", dest_dir=tmp_path, timeout=1, connect_timeout=1, attempts=1)
+
+
+BIG_USERS_CSV = (
+    ",".join(USERS_COLUMNS)
+    + "\n"
+    + "".join(f"{i},1980-01-01,F,true,false,usa,boston,BOS,42.364,-71.005,2021-05-01\n" for i in range(1, 40_000))
+).encode()
+
+
+def test_a_download_off_a_terminal_says_each_quarter_with_its_rate(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("CI", "true")  # never a live bar here
+    server.throttled("/users.csv", BIG_USERS_CSV, chunk=len(BIG_USERS_CSV) // 40 + 1, delay=0.01)
+    messages: list[str] = []
+    fetch(server, "/users.csv", tmp_path, progress=messages.append)
+    moving = [m for m in messages if m.startswith("  users.csv: ")]
+    shares = [int(m.split("(")[1].split("%)")[0]) for m in moving]
+    # One line per quarter reached (a read of the body may cross more than one), never at 100 %.
+    assert len(shares) >= 2 and [s // 25 for s in shares] == sorted({s // 25 for s in shares}) and shares[-1] < 100
+    total = f"{len(BIG_USERS_CSV) / 1e6:,.1f} MB"
+    assert all(f" of {total} " in m and " MB/s, about " in m for m in moving)
+    assert messages[-1].startswith(f"downloaded {server.url('/users.csv')} ({len(BIG_USERS_CSV):,} bytes in ")
+
+
+def test_a_cache_hit_says_the_cached_copy_is_used(server, tmp_path):
+    server.serve("/users.csv", USERS_CSV)
+    fetch(server, "/users.csv", tmp_path)
+    messages: list[str] = []
+    fetch(server, "/users.csv", tmp_path, progress=messages.append)
+    assert messages[0] == f"checking {server.url('/users.csv')}"
+    assert messages[1] == (
+        f"{server.url('/users.csv')}: not modified; using the cached copy ({len(USERS_CSV):,} bytes, "
+        f"{tmp_path / 'users.csv'})"
+    )
+
+
+def test_on_a_terminal_a_download_draws_a_live_bar(server, tmp_path):
+    """A real pseudo-terminal: the bar shows the file, the bytes and the rate while it moves."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    server.throttled("/users.csv", BIG_USERS_CSV, chunk=len(BIG_USERS_CSV) // 30 + 1, delay=0.05)
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom traveltide.sources.download import download\n"
+        f"download(url={server.url('/users.csv')!r}, dest_dir=Path({str(tmp_path)!r}), timeout=5, "
+        "connect_timeout=5, attempts=1, progress=print)\n"
+    )
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "CI"} | {"TERM": "xterm-256color", "COLUMNS": "120"}
+    child = subprocess.Popen([sys.executable, "-c", script], stdin=follower, stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        seen += data
+    assert child.wait(timeout=60) == 0
+    os.close(leader)
+    text = seen.decode("utf-8", errors="replace")
+    assert "users.csv" in text and "━" in text  # rich's bar
+    assert "MB/s" in text or "kB/s" in text
+    assert "downloaded " in text and "  users.csv: " not in text  # no plain lines on a terminal

@@ -241,16 +241,16 @@ def test_funnel_rule_and_segments(report: Path) -> None:
 
     assert "users with at least 7 sessions starting on or after 2023-01-04" in text
     assert table_with(page, "Step")[1:] == [
-        ["All users", "100", "100%"],
-        ["Users with a session in the window", "40", "40%"],
-        ["Cohort (segmented)", "8", "8%"],
+        ["All users", "100", "100.0%"],
+        ["Users with a session in the window", "40", "40.0%"],
+        ["Cohort (segmented)", "8", "8.0%"],
     ]
     segments = table_with(page, "Why this perk")
     assert [row[:5] for row in segments[1:]] == [
-        ["1", "Heavy packers", BAG, "2", "25%"],
-        ["2", "Frequent cancellers", CANCEL, "2", "25%"],
-        ["3", "Discount hunters", DISCOUNT, "2", "25%"],
-        ["4", "Long-stay travellers", HOTEL, "2", "25%"],
+        ["1", "Heavy packers", BAG, "2", "25.0%"],
+        ["2", "Frequent cancellers", CANCEL, "2", "25.0%"],
+        ["3", "Discount hunters", DISCOUNT, "2", "25.0%"],
+        ["4", "Long-stay travellers", HOTEL, "2", "25.0%"],
     ]
     # The reason is escaped, not injected as markup.
     assert "Checks 3.0 bags per user vs 1.0 &lt;cohort&gt; &amp; more." in text
@@ -262,13 +262,13 @@ def test_perk_fit_numbers(report: Path) -> None:
     page_path = report
     text = " ".join(page_path.read_text(encoding="utf-8").split())
     assert "The median customer scores <b>84</b>" in text
-    assert "For <b>50%</b> of customers another perk scores within 10 points" in text
+    assert "For <b>50.0%</b> of customers another perk scores within 10 points" in text
     fit = table_with(parse(page_path), "Median fit")
     assert fit[1:] == [
-        ["Heavy packers", BAG, "80", "50%", CANCEL],
-        ["Frequent cancellers", CANCEL, "88", "100%", HOTEL],
-        ["Discount hunters", DISCOUNT, "74", "50%", HOTEL],
-        ["Long-stay travellers", HOTEL, "87", "0%", BAG],
+        ["Heavy packers", BAG, "80", "50.0%", CANCEL],
+        ["Frequent cancellers", CANCEL, "88", "100.0%", HOTEL],
+        ["Discount hunters", DISCOUNT, "74", "50.0%", HOTEL],
+        ["Long-stay travellers", HOTEL, "87", "0.0%", BAG],
     ]
 
 
@@ -284,7 +284,7 @@ def test_quality_source_and_k(report: Path) -> None:
     assert {"../rejects/rejects.csv", "../rejects/rejects.parquet"} <= set(page.links)
     assert "Every such line (6)" in page.text
     assert "../drift/changed_users.csv" in page.links
-    assert "1 of 7 returning cohort users changed perk (14%); 2 changed segment or perk" in page.text
+    assert "1 of 7 returning cohort users changed perk (14.3%); 2 changed segment or perk" in page.text
     assert "Warning: 1 of 7 returning cohort users (14.3%) changed perk since the previous run" in page.text
     assert table_with(page, "SHA-256 (first 12)")[1] == [
         "users",

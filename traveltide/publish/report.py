@@ -449,7 +449,7 @@ def _template() -> jinja2.Template:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["pct"] = lambda v: "–" if v is None else f"{v:.0%}"
+    env.filters["pct"] = lambda v: "–" if v is None else f"{v:.1%}"  # one decimal: 2.5 % is not 3 %
     env.filters["num"] = lambda v: "–" if v is None else f"{v:,.0f}"
     env.filters["dec"] = lambda v, d=1: "–" if v is None else f"{v:,.{d}f}"
     return env.get_template("report.html.j2")

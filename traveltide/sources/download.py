@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlparse
 import httpx
 
 from traveltide.errors import TravelTideError
+from traveltide.runtime.progress import Transfer
 
 __all__ = ["Download", "DownloadError", "download"]
 
@@ -153,6 +154,8 @@ def _fetch_once(
     with client.stream("GET", url, headers=headers) as response:
         status = response.status_code
         if status == 304 and cached:
+            if progress:
+                progress(f"{url}: not modified; using the cached copy ({cached['size']:,} bytes, {dest})")
             return Download(
                 url=url,
                 path=dest,
@@ -175,11 +178,15 @@ def _fetch_once(
         fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
         tmp = Path(tmp_name)
         try:
-            with os.fdopen(fd, "wb") as out:
+            with (
+                os.fdopen(fd, "wb") as out,
+                Transfer(label=dest.name, total=int(expected) if expected else None, say=progress) as meter,
+            ):
                 for chunk in response.iter_raw(_CHUNK):
                     out.write(chunk)
                     digest.update(chunk)
                     size += len(chunk)
+                    meter.advance(len(chunk))
             if expected is not None and int(expected) != size:
                 raise _Retryable(f"the body was cut short: got {size} of {expected} bytes")
             _check_body(tmp, url, response.headers.get("Content-Type", ""), expect_columns)
@@ -198,7 +205,7 @@ def _fetch_once(
     info = {k: v for k, v in asdict(result).items() if k not in {"path", "downloaded"}}
     _write_atomic(meta, json.dumps(info, indent=2))
     if progress:
-        progress(f"downloaded {url} ({size:,} bytes)")
+        progress(f"downloaded {url} ({size:,} bytes in {meter.seconds:.1f} s)")
     return result
 
 
