@@ -20,9 +20,11 @@ bounds as (
     from star_dates
 ),
 
+-- unnest in the select list, not generate_series as a joined table function: the form SQLGlot
+-- transpiles to Spark SQL faithfully (EXPLODE(SEQUENCE(...))), see docs/scaling.md.
 days as (
-    select cast(d as date) as calendar_date
-    from bounds, generate_series(first_day, last_day, interval 1 day) as g (d)
+    select cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as calendar_date
+    from bounds
 ),
 
 final as (
