@@ -14,8 +14,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import math
 import os
 import queue
+import re
 import shutil
 import subprocess
 import threading
@@ -81,7 +83,8 @@ def chromium_binary() -> str:
 class DevTools:
     """A minimal DevTools-protocol client over Chromium's --remote-debugging-pipe (fds 3 and 4)."""
 
-    def __init__(self, *, binary: str, profile: Path) -> None:
+    def __init__(self, *, binary: str, profile: Path, allow: str | None = None) -> None:
+        self.allow = allow  # requests to URLs starting with it go through (a local server under test)
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
 
@@ -156,10 +159,14 @@ class DevTools:
         if message is None:
             pytest.fail(f"Chromium exited (code {self.proc.poll()}) while the test talked to it")
         if message.get("method") == "Fetch.requestPaused":  # the network is off limits: refuse, record
-            self.events.append(message)
-            params = {"requestId": message["params"]["requestId"], "errorReason": "BlockedByClient"}
+            request_id = message["params"]["requestId"]
+            if self.allow and message["params"]["request"]["url"].startswith(self.allow):
+                method, params = "Fetch.continueRequest", {"requestId": request_id}
+            else:
+                self.events.append(message)
+                method, params = "Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"}
             self._next += 1
-            out = {"id": self._next, "method": "Fetch.failRequest", "params": params, "sessionId": message["sessionId"]}
+            out = {"id": self._next, "method": method, "params": params, "sessionId": message["sessionId"]}
             os.write(self._to_browser, json.dumps(out).encode() + b"\0")
         elif "method" in message:
             self.events.append(message)
@@ -176,8 +183,9 @@ class DevTools:
         os.close(self._to_browser)
 
 
-def open_page(tools: DevTools, *, url: str, screenshot: Path) -> dict[str, Any]:
-    """Load ``url`` in a fresh tab; return its inventory, console errors and blocked requests."""
+def open_page(tools: DevTools, *, url: str, screenshot: Path, ready: str | None = None) -> dict[str, Any]:
+    """Load ``url`` in a fresh tab; return its inventory, console errors and blocked requests.
+    ``ready``: a text the page shows once its scripts have drawn it (a single-page app)."""
     target = tools.send("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = tools.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
     tools.events.clear()
@@ -189,6 +197,14 @@ def open_page(tools: DevTools, *, url: str, screenshot: Path) -> dict[str, Any]:
     tools.send("Page.navigate", {"url": url}, session=session)
     tools.wait_for("Page.loadEventFired", seconds=TIMEOUT)
     tools.settle(seconds=1.0)
+    deadline = time.monotonic() + TIMEOUT
+    while ready is not None:
+        probe = {"expression": f"document.body.innerText.includes({json.dumps(ready)})", "returnByValue": True}
+        if tools.send("Runtime.evaluate", probe, session=session)["result"]["value"]:
+            tools.settle(seconds=1.0)
+            break
+        assert time.monotonic() < deadline, f"{url} never showed {ready!r}"
+        tools.settle(seconds=0.5)
     found = json.loads(
         tools.send("Runtime.evaluate", {"expression": _INVENTORY, "returnByValue": True}, session=session)["result"][
             "value"
@@ -480,3 +496,95 @@ def test_the_data_docs_index_is_one_page(seen: dict[str, dict[str, Any]]) -> Non
     visible = seen["data_docs/index.html"]["visible"]
     assert "bronze.users" in visible
     assert "Showing 1 to" not in visible and "rows per page" not in visible
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_the_prefect_ui_shows_the_runs_artifacts_readably(tmp_path: Path) -> None:
+    """A real ``prefect server start`` with its UI, a real ``traveltide run`` against it, and the
+    artifact pages opened in Chromium as an operator opens them."""
+    import signal
+    import sys
+
+    import httpx
+
+    binary = chromium_binary()
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_API_URL": api,
+    }
+    env.pop("PREFECT_API_URL", None)
+    bin_dir = Path(sys.executable).parent
+    with (tmp_path / "server.log").open("wb") as log:
+        server = subprocess.Popen(
+            [str(bin_dir / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    tools = None
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    break
+            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-2000:]
+            time.sleep(1)
+        work = tmp_path / "work"
+        work.mkdir()
+        run = subprocess.run(
+            [str(bin_dir / "traveltide"), "run", "--sample-users", "3000", "--min-segment-size", "10"],
+            cwd=work,
+            env={**env, "PREFECT_API_URL": api},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        manifest = json.loads((work / "exports" / "manifest.json").read_text())
+        artifacts = {a["key"]: a["id"] for a in httpx.post(f"{api}/artifacts/filter", json={}, timeout=10).json()}
+        tools = DevTools(binary=binary, profile=tmp_path / "profile", allow=f"http://127.0.0.1:{port}/")
+        segments = manifest["segments"]["segments"]
+        page = open_page(
+            tools,
+            url=f"http://127.0.0.1:{port}/artifacts/artifact/{artifacts['traveltide-segments']}",
+            screenshot=tmp_path / "segments.png",
+            ready=segments[0]["segment_name"],
+        )
+        text = page["visible"]
+        for s in segments:
+            assert s["segment_name"] in text and s["perk"] in text
+            share = 1000 * s["users"] / manifest["segments"]["users"]  # in tenths of a percent
+            assert {f"{math.floor(share) / 10:.1f}%", f"{math.ceil(share) / 10:.1f}%"} & set(text.split()), s
+        assert not re.search(r"\d\.\d{6,}", text), "a share or score shown with all its digits"
+        funnel = open_page(
+            tools,
+            url=f"http://127.0.0.1:{port}/artifacts/artifact/{artifacts['traveltide-funnel']}",
+            screenshot=tmp_path / "funnel.png",
+            ready="in the cohort",
+        )
+        assert "users in the export" in funnel["visible"] and "%" in funnel["visible"]
+        assert not re.search(r"\d\.\d{6,}", funnel["visible"])
+    finally:
+        if tools is not None:
+            tools.close()
+        os.killpg(server.pid, signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)

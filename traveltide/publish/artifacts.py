@@ -1,11 +1,14 @@
 """What a run shows in the Prefect UI, as plain data: the flow publishes these as artifacts.
 
-Built from the manifest, so the UI, the report and ``manifest.json`` say the same thing.
+Built from the manifest, so the UI, the report and ``manifest.json`` say the same thing. Counts
+stay numbers (the UI sorts them); shares and scores are written as the report writes them
+(``38.1%``, ``0.65``), since the UI shows a float with all its digits.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 __all__ = ["Artifact", "run_artifacts"]
@@ -26,7 +29,7 @@ def run_artifacts(*, manifest: dict[str, Any]) -> list[Artifact]:
     lines = ["| layer | passed | warnings | critical failures |", "|---|---|---|---|"]
     for layer, v in manifest["validation"].items():
         lines.append(f"| {layer} | {v['passed']} | {v['warnings']} | {v['critical_failures']} |")
-    docs = manifest["exports"] + "/data_docs/index.html"
+    docs = Path(manifest["exports"], "data_docs", "index.html")
     return [
         Artifact(
             key="traveltide-segments",
@@ -35,9 +38,9 @@ def run_artifacts(*, manifest: dict[str, Any]) -> list[Artifact]:
                     "segment": s["segment_name"],
                     "perk": s["perk"],
                     "users": s["users"],
-                    "share": s["share"],
+                    "share": _percent(s["share"]),
                     "usable by": s.get("eligible_users"),
-                    "stability": s.get("stability"),
+                    "stability": None if s.get("stability") is None else f"{s['stability']:.2f}",
                     "treatment": s.get("treatment_users"),
                     "control": s.get("control_users"),
                 }
@@ -83,10 +86,14 @@ def run_artifacts(*, manifest: dict[str, Any]) -> list[Artifact]:
         ),
         Artifact(
             key="traveltide-data-quality",
-            content="## Data quality\n\n" + "\n".join(lines) + f"\n\nData Docs: `{docs}`\n",
+            content="## Data quality\n\n" + "\n".join(lines) + f"\n\nData Docs: [{docs}]({docs.as_uri()})\n",
             description="Validation summary of this run.",
         ),
     ]
+
+
+def _percent(share: float) -> str:
+    return f"{share:.1%}"
 
 
 def _drift_markdown(drift: dict[str, Any]) -> str:
@@ -131,6 +138,6 @@ def _funnel(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     }
     total = funnel.get("users") or 0
     return [
-        {"step": labels.get(k, k), "users": n, "share of all users": n / total if total else None}
+        {"step": labels.get(k, k), "users": n, "share of all users": _percent(n / total) if total else None}
         for k, n in funnel.items()
     ]
