@@ -33,6 +33,7 @@ import pyarrow as pa
 import pytest
 
 from helpers.bronze_builder import insert_one_user
+from helpers.processes import free_port, stop_group
 from traveltide.contract.gold import PROFILE_FEATURES
 from traveltide.publish.report import write_report
 from traveltide.segmentation.perks import DRIVER_FEATURES
@@ -498,25 +499,16 @@ def test_the_data_docs_index_is_one_page(seen: dict[str, dict[str, Any]]) -> Non
     assert "Showing 1 to" not in visible and "rows per page" not in visible
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_the_prefect_ui_shows_the_runs_artifacts_readably(tmp_path: Path) -> None:
     """A real ``prefect server start`` with its UI, a real ``traveltide run`` against it, and the
     artifact pages opened in Chromium as an operator opens them."""
-    import signal
     import sys
 
     import httpx
 
     binary = chromium_binary()
-    port = _free_port()
+    port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {
         **os.environ,
@@ -582,9 +574,4 @@ def test_the_prefect_ui_shows_the_runs_artifacts_readably(tmp_path: Path) -> Non
     finally:
         if tools is not None:
             tools.close()
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
+        stop_group(server)

@@ -6,8 +6,6 @@ this test shows that the pins (Prefect 3.8.8, SQLAlchemy 2.0) let a schedule fir
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,25 +15,10 @@ import httpx
 import pytest
 
 from flows.traveltide_flow import SERVED_DEPLOYMENT
+from helpers.processes import free_port, stop_group
 
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 CLI = [sys.executable, "-m", "traveltide.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
 
 
 def _wait_for(what: str, check, *, seconds: float, alive: list[subprocess.Popen[bytes]]):
@@ -52,7 +35,7 @@ def _wait_for(what: str, check, *, seconds: float, alive: list[subprocess.Popen[
 
 @pytest.mark.slow
 def test_a_served_schedule_fires_and_the_scheduled_run_publishes(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {
         **os.environ,
@@ -111,8 +94,8 @@ def test_a_served_schedule_fires_and_the_scheduled_run_publishes(tmp_path: Path)
             assert (work / "exports" / "traveltide.hyper").is_file()
         finally:
             if serve is not None:
-                _stop(serve)
-            _stop(server)
+                stop_group(serve)
+            stop_group(server)
     text = server_log.read_text(encoding="utf-8", errors="replace")
     assert "Can't evaluate bulk DML" not in text
     assert "telemetry" not in text.lower()
