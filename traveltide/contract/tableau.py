@@ -16,8 +16,11 @@ from traveltide.contract.mart import LAYER, TABLEAU_TYPES
 from traveltide.contract.model import Table
 
 __all__ = [
+    "ALIASES",
+    "HIDDEN",
     "HIERARCHIES",
     "MONTHS",
+    "SEMANTIC_ROLES",
     "SORT_ORDERS",
     "TABLE_CAPTIONS",
     "UNITS",
