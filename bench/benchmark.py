@@ -26,6 +26,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -54,7 +55,6 @@ BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
 RESULTS = BENCH / "results"
 GIB = 2**30
-RSS_LIMIT_GIB = 3.0
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,22 @@ def ensure_data(*, bench: Bench, users: int) -> tuple[Path, Measurement | None]:
     return folder, m
 
 
-def _once(bench: Bench, name: str, cmd: list[str], run: str) -> Measurement:
+def warm_page_cache(*, folder: Path) -> float:
+    """Read every CSV of ``folder`` once, so each measurement starts from a warm page cache; seconds taken.
+
+    A cold read of a busy disk is the machine's noise, not the code's: it made one floor 26.7 s
+    and the next, warm, 4.8 s.
+    """
+    t0 = time.perf_counter()
+    for f in sorted(folder.glob("*.csv")):
+        with f.open("rb") as fh:
+            while fh.read(1 << 24):
+                pass
+    return time.perf_counter() - t0
+
+
+def _once(bench: Bench, name: str, cmd: list[str], run: str, folder: Path) -> Measurement:
+    warm_page_cache(folder=folder)
     m = run_measured(cmd=cmd, log=bench.logs / f"{name}-{run}.log", env=bench.env, cwd=bench.scratch)
     print(f"  {name} run {run}: {m.seconds:.1f} s, {m.peak_rss_gib:.2f} GiB", flush=True)
     return m
@@ -141,6 +156,7 @@ def measure_rounds(*, bench: Bench, folder: Path) -> dict[str, Any]:
     toolkit_features = bench.scratch / "toolkit_features.parquet"
     commands = {
         "floor": _python("bench.floor", "--source", folder, "--db", floor_db),
+        "memory-floor": _python("bench.floor", "--source", folder, "--memory"),
         "core": _python(
             "bench.core", "--source", folder, "--db", core_db, "--features-out", core_features, *bench.pipeline_flags()
         ),
@@ -151,22 +167,30 @@ def measure_rounds(*, bench: Bench, folder: Path) -> dict[str, Any]:
         commands["baseline"] = _python(
             "bench.baseline", "--source", folder, "--out", baseline_features, *bench.pipeline_flags()
         )
-    cold = _once(bench, "prefect-startup", commands["prefect-startup"], "cold")
+    cold = _once(bench, "prefect-startup", commands["prefect-startup"], "cold", folder)
     runs: dict[str, list[Measurement]] = {name: [] for name in commands}
     toolkit_runs: list[tuple[Measurement, dict[str, Any]]] = []
-    order = ["floor", "core", "prefect-startup", "toolkit", *(["baseline"] if "baseline" in commands else [])]
+    order = [
+        "floor",
+        "memory-floor",
+        "core",
+        "prefect-startup",
+        "toolkit",
+        *(["baseline"] if "baseline" in commands else []),
+    ]
     for i in range(1, args.repeat + 1):
         print(f"round {i}/{args.repeat}", flush=True)
         for name in order:
             if name == "toolkit":
                 toolkit_runs.append(_toolkit_run(bench=bench, folder=folder, run=str(i), features=toolkit_features))
             else:
-                runs[name].append(_once(bench, name, commands[name], str(i)))
+                runs[name].append(_once(bench, name, commands[name], str(i), folder))
     floor_db.unlink(missing_ok=True)
     core_db.unlink(missing_ok=True)
     core = [last_json_line(measurement=r) for r in runs["core"]]
     res: dict[str, Any] = {
         "floor": {**median_of(runs=runs["floor"]), "tables": last_json_line(measurement=runs["floor"][-1])["tables"]},
+        "memory_floor": median_of(runs=runs["memory-floor"]),
         "core": {
             **median_of(runs=runs["core"]),
             "steps": {
@@ -218,6 +242,7 @@ def _toolkit_run(*, bench: Bench, folder: Path, run: str, features: Path | None)
     With ``features``, the six SPEC features of the published extract are written there.
     """
     exports = Path(tempfile.mkdtemp(dir=bench.scratch, prefix="exports-"))
+    warm_page_cache(folder=folder)
     cmd = _traveltide("run", "--source", folder, "--exports", exports, *bench.pipeline_flags())
     m = run_measured(cmd=cmd, log=bench.logs / f"toolkit-{folder.name}-{run}.log", env=bench.env, cwd=bench.scratch)
     manifest = json.loads((exports / "manifest.json").read_text(encoding="utf-8"))
@@ -287,48 +312,62 @@ def _exponent(x0: float, x1: float, y0: float, y1: float) -> float:
     return math.log(y1 / y0) / math.log(x1 / x0)
 
 
+# Each layer's checks against the step that builds it (the mart's checks cover the star the mart step writes).
+CHECKED_STEPS = {"bronze": "bronze", "silver": "silver", "gold": "gold", "mart": "mart"}
+COHORT_STEPS = ("gold", "segment", "mart", "extract")
+
+
+def rss_limit_gib(*, users: int) -> float:
+    """Issue 20's peak-RSS target: 2 GiB up to the real 1 M users, 4 GiB at 4 M."""
+    return 2.0 if users <= 1.1 * FULL_USERS else 4.0
+
+
 def targets(*, res: dict[str, Any]) -> list[tuple[str, bool, str]]:
-    """Each issue 6 target: (target, met, the figures behind it)."""
-    floor, core, tk, pf = (
-        res["floor"]["seconds"],
-        res["core"]["seconds"],
-        res["toolkit"]["seconds"],
-        res["prefect_startup"]["seconds"],
-    )
+    """Each issue 20 target: (target, met, the figures behind it), medians against the bench's floor."""
+    floor, tk, pf = res["floor"]["seconds"], res["toolkit"]["seconds"], res["prefect_startup"]["seconds"]
+    steps, checks = res["toolkit"]["timings_seconds"], res["toolkit"]["checks_seconds"]
+    cohort_work = sum(steps.get(s, 0.0) for s in COHORT_STEPS)
     out = [
-        ("core within 2x of floor", core / floor <= 2, f"core/floor = {core / floor:.2f}"),
         (
-            "toolkit within 4x of floor, without Prefect start-up",
-            (tk - pf) / floor <= 4,
+            "toolkit <= 3x floor, without Prefect start-up",
+            (tk - pf) / floor <= 3,
             f"(toolkit - start-up)/floor = ({tk:.1f} - {pf:.1f})/{floor:.1f} = {(tk - pf) / floor:.2f}",
         ),
     ]
     if "baseline" in res:
         base = res["baseline"]["seconds"]
-        out += [
-            ("core >= 5x faster than baseline", base / core >= 5, f"baseline/core = {base / core:.2f}"),
-            ("toolkit faster than baseline, Prefect included", tk < base, f"baseline/toolkit = {base / tk:.2f}"),
-        ]
-    peaks = {k: res[k]["peak_rss_bytes"] for k in ("floor", "core", "toolkit", "prefect_startup")}
-    worst = max(peaks, key=peaks.get)
+        out.append(("toolkit faster than baseline, Prefect included", tk < base, f"baseline/toolkit = {base / tk:.2f}"))
     out.append(
         (
-            f"peak RSS <= {RSS_LIMIT_GIB:g} GiB in every step",
-            peaks[worst] <= RSS_LIMIT_GIB * GIB,
-            f"highest: {worst} {_gib(peaks[worst])} GiB",
+            "gold + segment + mart + extract <= 1x floor (set at the 250 k cohort)",
+            cohort_work <= floor,
+            f"{' + '.join(f'{steps.get(s, 0.0):.1f}' for s in COHORT_STEPS)} = {cohort_work:.1f} s vs {floor:.1f} s",
+        )
+    )
+    for layer, step in CHECKED_STEPS.items():
+        if layer in checks and step in steps:
+            out.append(
+                (
+                    f"{layer} checks cost less than building {step} (wall time; 2 cores)",
+                    checks[layer] < steps[step],
+                    f"checks {checks[layer]:.1f} s vs {step} {steps[step]:.1f} s",
+                )
+            )
+    limit = rss_limit_gib(users=res["users"])
+    rss = res["toolkit"]["peak_rss_bytes"]
+    out.append(
+        (
+            f"toolkit peak RSS <= {limit:g} GiB at {res['users']:,} users",
+            rss <= limit * GIB,
+            f"{_gib(rss)} GiB",
         )
     )
     growth = res.get("growth", [])
     if len(growth) >= 2:
         g0, g1 = growth[-2], growth[-1]
         t_exp = _exponent(g0["rows"], g1["rows"], g0["seconds_without_startup"], g1["seconds_without_startup"])
-        m_exp = _exponent(g0["rows"], g1["rows"], g0["peak_rss_bytes"], g1["peak_rss_bytes"])
         out.append(
-            (
-                "time and memory grow no faster than linearly (last doubling, exponent <= 1.1)",
-                t_exp <= 1.1 and m_exp <= 1.1,
-                f"time exponent {t_exp:.2f}, memory exponent {m_exp:.2f}",
-            )
+            ("time grows at most linearly (last doubling, exponent <= 1)", t_exp <= 1, f"time exponent {t_exp:.2f}")
         )
     return out
 
@@ -353,7 +392,9 @@ def report(*, res: dict[str, Any]) -> str:
     def row(label: str, seconds: float, rss: int | None) -> None:
         lines.append(f"| {label} | {seconds:.1f} | {_gib(rss) if rss is not None else '–'} | {seconds / floor:.2f} |")
 
-    row("floor: DuckDB reads the 4 CSVs (typed)", floor, res["floor"]["peak_rss_bytes"])
+    row("floor: DuckDB reads the 4 CSVs (typed) into a database file", floor, res["floor"]["peak_rss_bytes"])
+    mem = res["memory_floor"]
+    row("in-memory floor: the same, into memory (the limit of parsing)", mem["seconds"], mem["peak_rss_bytes"])
     row("core: bronze → silver → gold → segments", res["core"]["seconds"], res["core"]["peak_rss_bytes"])
     tk, pf = res["toolkit"], res["prefect_startup"]
     row("toolkit: `traveltide run` (Prefect flow, end to end)", tk["seconds"], tk["peak_rss_bytes"])
@@ -367,13 +408,17 @@ def report(*, res: dict[str, Any]) -> str:
         f"{tk['outside_steps_seconds']:.1f} s; a first flow run on a new Prefect database: "
         f"{pf['cold_seconds']:.1f} s.",
         "",
-        "| toolkit step | s |  | core step | s | peak RSS so far (GiB) |",
-        "|---|---:|---|---|---:|---:|",
+        "| toolkit step | s | × in-memory floor |  | core step | s | peak RSS so far (GiB) |",
+        "|---|---:|---:|---|---|---:|---:|",
     ]
     t_steps = list(tk["timings_seconds"].items())
     c_steps = list(res["core"]["steps"].items())
     for i in range(max(len(t_steps), len(c_steps))):
-        left = f"| {t_steps[i][0]} | {t_steps[i][1]:.1f} |" if i < len(t_steps) else "| | |"
+        left = (
+            f"| {t_steps[i][0]} | {t_steps[i][1]:.1f} | {t_steps[i][1] / mem['seconds']:.2f} |"
+            if i < len(t_steps)
+            else "| | | |"
+        )
         right = (
             f" | {c_steps[i][0]} | {c_steps[i][1]['seconds']:.1f} | {_gib(c_steps[i][1]['peak_rss_bytes'])} |"
             if i < len(c_steps)
@@ -390,6 +435,12 @@ def report(*, res: dict[str, Any]) -> str:
     if "baseline" in res:
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in res["baseline"]["stages"].items())
         lines += ["", f"Baseline stages (last run): {stages}."]
+    aim = (tk["seconds"] - pf["seconds"]) / mem["seconds"]
+    lines += [
+        "",
+        f"Long-run aim, end to end (without start-up) <= 2x the in-memory floor: {aim:.2f}x "
+        f"({tk['seconds'] - pf['seconds']:.1f} s vs {mem['seconds']:.1f} s).",
+    ]
     lines += ["", "Ratios: " + ", ".join(f"{k} = {v:.2f}" for k, v in res["ratios"].items()) + "."]
     per_round = [r["toolkit_without_startup_per_floor"] for r in res["rounds"]]
     lines += [
@@ -519,6 +570,7 @@ def _run(*, bench: Bench, scales: list[float], argv: Sequence[str] | None, stamp
     res["ratios"] = {
         "toolkit/floor": tk / floor,
         "toolkit without start-up/floor": (tk - pf) / floor,
+        "toolkit without start-up/in-memory floor": (tk - pf) / res["memory_floor"]["seconds"],
         "core/floor": core / floor,
     }
     if "baseline" in res:

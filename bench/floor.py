@@ -1,9 +1,10 @@
-"""The I/O floor: DuckDB only reading the four CSVs into a database (contract types, any row order).
+"""The I/O floors: DuckDB only reading the four CSVs (contract types, any row order).
 
 The types are the bronze contract's, and rows are stored in any order, as the bronze load stores them.
-
-Nothing the toolkit does can be faster than this, so the benchmark states the toolkit's and
-the core's times as multiples of it. Run as ``python -m bench.floor --source DIR --db FILE``;
+Two floors: into a database file (``--db FILE``, the bench's floor: what the toolkit's bronze
+also writes) and into memory (``--memory``: the physical limit of parsing, from a warm page
+cache). Nothing the toolkit does can be faster than the first, so the benchmark states the
+toolkit's times as multiples of it. Run as ``python -m bench.floor --source DIR (--db FILE | --memory)``;
 prints one JSON line with the rows and seconds per table.
 """
 
@@ -42,10 +43,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line: load the folder into a fresh database file and print a JSON summary."""
     p = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__.splitlines()[0])
     p.add_argument("--source", type=Path, required=True, help="folder with users/sessions/flights/hotels.csv")
-    p.add_argument("--db", type=Path, required=True, help="DuckDB file to create (replaced if present)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", type=Path, help="DuckDB file to create (replaced if present)")
+    where.add_argument("--memory", action="store_true", help="load into an in-memory database")
     args = p.parse_args(argv)
-    args.db.unlink(missing_ok=True)
-    with duckdb.connect(str(args.db)) as con:
+    if args.db is not None:
+        args.db.unlink(missing_ok=True)
+    with duckdb.connect(":memory:" if args.memory else str(args.db)) as con:
         tables = load_floor(con=con, folder=args.source)
     print(json.dumps({"tables": tables}))
     return 0
