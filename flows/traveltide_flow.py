@@ -21,6 +21,7 @@ from traveltide.publish.artifacts import run_artifacts
 from traveltide.publish.manifest import build_manifest
 from traveltide.publish.tableau_server import TableauPublishError, token_from_environment
 from traveltide.run import Run
+from traveltide.runtime import quiet_teardown
 from traveltide.settings import Settings, load_settings
 
 __all__ = ["serve", "traveltide_evaluate", "traveltide_mart", "traveltide_score"]
@@ -50,6 +51,7 @@ publish_tableau = task(name="publish_tableau")(pipeline.step_publish_tableau)
 def traveltide_mart(settings: Settings | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run the whole pipeline and publish; without ``settings``, from the TOML file and environment
     as they are when the run starts, with ``overrides`` (a served schedule's own flags) on top."""
+    quiet_teardown()  # under serve or a worker, Prefect's process ends after the run
     settings = settings or load_settings(**(overrides or {}))
     if settings.tableau_server:  # a missing token stops the run before any work, not after it
         token_from_environment()

@@ -1,7 +1,7 @@
 """Process-level set-up, kept apart from the pipeline: quiet and offline defaults
 (:mod:`environment`), the temporary Prefect server of a command-line run (:mod:`prefect_server`),
 the background imports (:mod:`preload`), the DuckDB connection every step and check shares
-(:mod:`database`), and the exit that skips interpreter teardown (:mod:`exit`)."""
+(:mod:`database`), and the exits that keep interpreter teardown's output off the terminal (:mod:`exit`)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from traveltide.runtime.environment import configure_environment
-from traveltide.runtime.exit import exit_without_teardown
+from traveltide.runtime.exit import exit_without_teardown, quiet_teardown
 
-__all__ = ["configure_environment", "exit_without_teardown", "prepare_command_line_run"]
+__all__ = ["configure_environment", "exit_without_teardown", "prepare_command_line_run", "quiet_teardown"]
 
 
 def prepare_command_line_run() -> Callable[[], None]:
