@@ -29,6 +29,7 @@ from typing import Any, Protocol, TypeVar
 from traveltide.errors import TravelTideError
 from traveltide.quality import LayerValidation, ValidationFailed
 from traveltide.runtime.interrupt import raise_if_interrupted
+from traveltide.runtime.progress import working
 from traveltide.settings import Settings
 
 __all__ = ["DiskFullError", "Pending", "Run", "RunPaths", "prepare_run"]
@@ -147,11 +148,13 @@ class Run:
                 raise shown from error
 
     def time(self, name: str, step: Callable[..., T], /, **kwargs: Any) -> T:
-        """Run ``step(**kwargs)`` on the run's critical path and record its wall time as ``name``
-        (not after a Ctrl-C, even one swallowed on its way: :mod:`traveltide.runtime.interrupt`)."""
+        """Run ``step(**kwargs)`` on the run's critical path, a live line on a terminal while it runs,
+        and record its wall time as ``name`` (not after a Ctrl-C, even one swallowed on its way:
+        :mod:`traveltide.runtime.interrupt`)."""
         raise_if_interrupted()
         started = time.perf_counter()
-        out = step(**kwargs)
+        with working(label=name):
+            out = step(**kwargs)
         self.timings[name] = round(time.perf_counter() - started, 3)
         print(f"{name}: done in {self.timings[name]:.1f} s")
         return out

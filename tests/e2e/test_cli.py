@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers.httpserver import LocalHTTPServer
+from helpers.terminal import on_a_terminal
 
 CLI = [sys.executable, "-m", "traveltide.cli"]
 
@@ -208,6 +209,18 @@ def test_a_fixed_k_the_cohort_cannot_fill_is_refused_before_clustering(tmp_path:
     log = next((tmp_path / ".cache" / "logs").glob("run-*.log")).read_text()
     assert "silver: done in" in log and "segment: done in" not in log  # refused with the cohort, before k-means
     assert not (tmp_path / "exports" / "traveltide.hyper").exists()
+
+
+@pytest.mark.slow
+def test_on_a_terminal_each_step_has_a_live_line_and_its_done_line_stays_whole(tmp_path: Path) -> None:
+    """A real pseudo-terminal: while a step runs, rich draws its name, a spinner and the time so far
+    on the console Prefect logs to; the line vanishes and the step's "done in" line is whole."""
+    code, text = on_a_terminal([*CLI, "run", "--sample-users", "2000", "--min-sessions", "50"], cwd=tmp_path)
+    assert code == 1  # refused after silver: fetch, bronze and silver ran
+    for step in ("fetch", "bronze", "silver"):
+        assert re.search(rf"  {step} [⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] 0:00:\d\d", text), text[-3000:]  # rich's dots spinner
+        assert re.search(rf"(^|\n)[^\n]* - {step}: done in \d+\.\d s\r?\n", text), text[-3000:]
+    assert "no user has at least 50 sessions" in text
 
 
 @pytest.mark.parametrize("verbose", [False, True])

@@ -6,11 +6,13 @@ import gzip
 import hashlib
 import json
 import socket
+import sys
 from pathlib import Path
 
 import pytest
 
 from helpers.httpserver import LocalHTTPServer
+from helpers.terminal import on_a_terminal
 from traveltide.sources.download import DownloadError, download
 from traveltide.sources.hashing import file_sha256
 
@@ -262,33 +264,14 @@ def test_a_cache_hit_says_the_cached_copy_is_used(server, tmp_path):
 
 def test_on_a_terminal_a_download_draws_a_live_bar(server, tmp_path):
     """A real pseudo-terminal: the bar shows the file, the bytes and the rate while it moves."""
-    import os
-    import pty
-    import subprocess
-    import sys
-
     server.throttled("/users.csv", BIG_USERS_CSV, chunk=len(BIG_USERS_CSV) // 30 + 1, delay=0.05)
     script = (
         "import sys\nfrom pathlib import Path\nfrom traveltide.sources.download import download\n"
         f"download(url={server.url('/users.csv')!r}, dest_dir=Path({str(tmp_path)!r}), timeout=5, "
         "connect_timeout=5, attempts=1, progress=print)\n"
     )
-    leader, follower = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k != "CI"} | {"TERM": "xterm-256color", "COLUMNS": "120"}
-    child = subprocess.Popen([sys.executable, "-c", script], stdin=follower, stdout=follower, stderr=follower, env=env)
-    os.close(follower)
-    seen = b""
-    while True:
-        try:
-            data = os.read(leader, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        seen += data
-    assert child.wait(timeout=60) == 0
-    os.close(leader)
-    text = seen.decode("utf-8", errors="replace")
+    code, text = on_a_terminal([sys.executable, "-c", script], timeout=60)
+    assert code == 0
     assert "users.csv" in text and "━" in text  # rich's bar
     assert "MB/s" in text or "kB/s" in text
     assert "downloaded " in text and "  users.csv: " not in text  # no plain lines on a terminal

@@ -1,26 +1,62 @@
-"""Progress of a transfer: a live bar (bytes, rate, time left) on a terminal, plain lines elsewhere.
+"""Progress a person can watch: a live bar for a transfer (bytes, rate, time left) and a live line
+for a step (spinner, time so far) on a terminal; plain lines elsewhere.
 
-On a terminal the bar is drawn with rich (already a Prefect dependency) on stderr, beside the
-run's lines. When stderr is not a terminal (a log file, CI, a scheduled run) or ``CI`` is set, a
-plain line is said at each quarter of a transfer of known size, and every ``every`` seconds,
-so a log shows a long download moving without being flooded.
+On a terminal both are drawn with rich (already a Prefect dependency) on the console Prefect's
+log handler prints to, so the run's lines scroll above them intact; both vanish when done. When
+stderr is not a terminal (a log file, CI, a scheduled run) or ``CI`` is set, a transfer of known
+size says a plain line at each quarter and every ``every`` seconds, so a log shows a long
+download moving without being flooded; a step has its "done in" line only.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
-__all__ = ["Transfer", "on_terminal"]
+__all__ = ["Transfer", "on_terminal", "working"]
 
 
 def on_terminal() -> bool:
     """Whether a person watches: stderr is a terminal, not a dumb one, and this is not CI."""
     return sys.stderr.isatty() and os.environ.get("TERM") != "dumb" and not os.environ.get("CI")
+
+
+def _console() -> Any:
+    """The rich console Prefect's terminal handler prints the run's lines to (a new one on stderr
+    without it): live displays drawn there keep the lines logged meanwhile whole."""
+    from rich.console import Console
+
+    for handler in logging.getLogger().handlers:
+        console = getattr(handler, "console", None)
+        if isinstance(console, Console):
+            return console
+    return Console(stderr=True)
+
+
+@contextmanager
+def working(*, label: str) -> Iterator[None]:
+    """On a terminal, a live line "label ⠋ 0:00:12" while the block runs; elsewhere nothing."""
+    if not on_terminal():
+        yield
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    line = Progress(
+        TextColumn("  {task.description}"),
+        SpinnerColumn(),
+        TimeElapsedColumn(),
+        console=_console(),
+        transient=True,
+    )
+    line.add_task(label, total=None)
+    with line:
+        yield
 
 
 def _megabytes(n: int) -> str:
@@ -40,7 +76,6 @@ class Transfer:
 
     def __enter__(self) -> Transfer:
         if on_terminal():
-            from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 DownloadColumn,
@@ -56,7 +91,7 @@ class Transfer:
                 DownloadColumn(),
                 TransferSpeedColumn(),
                 TimeRemainingColumn(),
-                console=Console(stderr=True),
+                console=_console(),
                 transient=True,
             )
             self._bar.start()
