@@ -480,6 +480,21 @@ def test_no_page_runs_markup_that_came_from_the_data(planted_docs: Path, browser
     assert {"users.gender", "users.home_country"} <= shown
 
 
+def test_the_index_of_a_failed_run_shows_which_suite_stopped_it(planted_docs: Path, browser: DevTools) -> None:
+    """The planted run stopped at bronze.users (its gender check is critical); the index's row for
+    it says so in words, and a suite with warnings only does not look like it."""
+    shot = planted_docs.parent / "data_docs_failed.png"
+    found = open_page(browser, url=(planted_docs / "data_docs" / "index.html").as_uri(), screenshot=shot)
+    assert found["errors"] == [] and found["blocked"] == []
+    # the validation results table: a row per suite of the run (status, time, run, suite, ...)
+    rows = [line for line in found["visible"].splitlines() if "\tbronze." in line]
+    users = [row for row in rows if "bronze.users" in row]
+    assert users and all("Critical failure: stops the run" in row for row in users), rows
+    warned = [row for row in rows if "Passed with warnings" in row]
+    assert warned and not any("Critical failure" in row for row in warned), rows
+    print(f"screenshot of the failed run's Data Docs index: {shot}")
+
+
 def test_a_validation_page_shows_each_checks_severity_and_why(browser: DevTools, exports: Path, tmp_path: Path) -> None:
     page = next((exports / "data_docs" / "validations" / "bronze" / "users").rglob("*.html"))
     found = open_page(browser, url=page.as_uri(), screenshot=tmp_path / "users.png")
