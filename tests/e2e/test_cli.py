@@ -219,7 +219,8 @@ def test_on_a_terminal_each_step_has_a_live_line_and_its_done_line_stays_whole(t
     assert code == 1  # refused after silver: fetch, bronze and silver ran
     for step in ("fetch", "bronze", "silver"):
         assert re.search(rf"  {step} [⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] 0:00:\d\d", text), text[-3000:]  # rich's dots spinner
-        assert re.search(rf"(^|\n)[^\n]* - {step}: done in \d+\.\d s\r?\n", text), text[-3000:]
+        # Whole, and alone on its line: only the live line's cursor controls and returns before it.
+        assert re.search(rf"(^|\n)(\r|\x1b\[[?0-9;]*[A-Za-z])*{step}: done in \d+\.\d s\r?\n", text), text[-3000:]
     assert "no user has at least 50 sessions" in text
 
 
@@ -235,7 +236,14 @@ def test_the_terminal_shows_the_steps_not_prefects_bookkeeping(tmp_path: Path, v
     log = next((tmp_path / ".cache" / "logs").glob("run-*.log")).read_text()
     for line in ("bronze: done in", "silver: done in"):
         assert line in terminal and line in log
+        # Without --verbose the step's line stands alone, without Prefect's time, level and run name.
+        assert any(t.startswith(line) for t in terminal.splitlines()) is not verbose
     bookkeeping = "Finished in state Completed()"
     assert bookkeeping in log
     assert (bookkeeping in terminal) is verbose
     assert "no user has at least 50 sessions" in result.stderr.strip().splitlines()[-1]
+    # Prefect reports the failure three times (task exception, Failed state, flow exception): the log keeps
+    # them, the terminal says the reason once, as its last line, unless --verbose.
+    assert log.count("no user has at least 50 sessions") >= 3
+    said = terminal.count("no user has at least 50 sessions")
+    assert said > 3 if verbose else said == 1

@@ -5,8 +5,31 @@ from __future__ import annotations
 from traveltide.publish.manifest import format_summary
 
 
+def _outcome(suite: str, column: str | None, severity: str, success: bool) -> dict:
+    return {"suite": suite, "expectation": "expect_x", "column": column, "severity": severity, "success": success}
+
+
 def _manifest(rejects: dict) -> dict:
     return {
+        "validation": {
+            "bronze": {
+                "expectations": 3,
+                "passed": 2,
+                "outcomes": [
+                    _outcome("bronze.users", None, "critical", True),
+                    _outcome("bronze.users", "gender", "warning", True),
+                    _outcome("bronze.hotels", "nights", "warning", False),
+                ],
+            },
+            "mart": {
+                "expectations": 2,
+                "passed": 1,
+                "outcomes": [
+                    _outcome("mart.dim_trips", None, "warning", False),
+                    _outcome("mart.dim_users", "age", "critical", True),
+                ],
+            },
+        },
         "extract": {"path": "/x/exports/traveltide.hyper"},
         "row_counts": {"gold": {"cohort": 120}},
         "settings": {"min_sessions": 7, "start_date": "2023-01-04"},
@@ -78,3 +101,18 @@ def test_the_summary_names_the_tableau_files_and_what_went_to_a_site() -> None:
     ) in lines
     assert "Published to Tableau: data source 'TravelTide' in project 'Mart'" in lines
     assert "Published to Tableau: workbook 'TravelTide' in project 'Mart'" in lines
+
+
+def test_the_summary_counts_the_checks_and_names_each_warning() -> None:
+    manifest = _manifest({"csv": "rejects/rejects.csv", "lines": 0, "by_reason": {}})
+    lines = format_summary(manifest=manifest).splitlines()
+    assert (
+        "Checks: 3 of 5 expectations passed in 2 layers; 2 warning(s): bronze.hotels.nights, mart.dim_trips expect_x"
+    ) in lines
+    for layer in manifest["validation"].values():
+        layer["passed"] = layer["expectations"]
+        for o in layer["outcomes"]:
+            o["success"] = True
+    assert (
+        "Checks: 5 of 5 expectations passed in 2 layers; no warning" in format_summary(manifest=manifest).splitlines()
+    )

@@ -104,6 +104,7 @@ def format_summary(*, manifest: dict[str, Any]) -> str:
             f"changed perk ({drift['changed_share']:.1%}), {drift['changed_users']} changed segment or perk"
         )
     lines.extend(f"  warning: {w}" for w in drift["warnings"])
+    lines.append(_checks_line(validation=manifest["validation"]))
     exports = manifest["exports"]
     rejects = manifest["rejects"]
     if rejects["lines"]:
@@ -123,6 +124,20 @@ def format_summary(*, manifest: dict[str, Any]) -> str:
     for item in manifest.get("tableau", ()):
         lines.append(f"Published to Tableau: {item['kind']} {item['name']!r} in project {item['project']!r}")
     return "\n".join(lines)
+
+
+def _checks_line(*, validation: dict[str, Any]) -> str:
+    """One line for every layer's checks: how many passed and which failed as warnings."""
+    layers = validation.values()
+    passed, total = sum(v["passed"] for v in layers), sum(v["expectations"] for v in layers)
+    warned = [
+        f"{o['suite']}.{o['column']}" if o["column"] else f"{o['suite']} {o['expectation']}"
+        for v in layers
+        for o in v["outcomes"]
+        if not o["success"] and o["severity"] == "warning"
+    ]
+    said = f"{len(warned)} warning(s): {', '.join(warned)}" if warned else "no warning"
+    return f"Checks: {passed} of {total} expectations passed in {len(validation)} layers; {said}"
 
 
 def write_manifest(*, manifest: dict[str, Any], path: Path, staging: Path) -> Path:
