@@ -12,7 +12,8 @@ first, so a missing step is named, not a SQL error.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date
 from itertools import zip_longest
 
 import duckdb
@@ -64,10 +65,14 @@ def check_contract(*, con: duckdb.DuckDBPyConnection, table: Table, hint: str) -
 
 
 def build_layer(
-    *, con: duckdb.DuckDBPyConnection, layer: str, params: Mapping[str, object] | None = None
+    *,
+    con: duckdb.DuckDBPyConnection,
+    layer: str,
+    params: Mapping[str, object] | None = None,
+    views: Collection[str] = (),
 ) -> dict[str, int]:
     """Build every SQL table of ``layer`` (its Python model is built by the step that computes it)."""
-    return build_tables(con=con, tables=contract.layer(layer).sql_tables, params=params)
+    return build_tables(con=con, tables=contract.layer(layer).sql_tables, params=params, views=views)
 
 
 def build_tables(
@@ -76,11 +81,14 @@ def build_tables(
     tables: Sequence[Table],
     params: Mapping[str, object] | None = None,
     frames: Mapping[str, pa.Table] | None = None,
+    views: Collection[str] = (),
 ) -> dict[str, int]:
     """Build ``tables`` (one layer, build order) in one transaction; return each published table's rows.
 
     ``params`` are bound to the ``$name`` parameters of the SQL files; ``frames`` holds the
-    data of ``python`` tables, by table name.
+    data of ``python`` tables, by table name. The tables named in ``views`` are made views
+    instead (their parameters written in as literals, their rows not counted): for a scratch
+    layer read once, whose intermediate tables need not be held in memory.
     """
     layer = contract.layer(tables[0].layer)
     for table in _inputs(layer=layer, first=tables[0]):
@@ -95,7 +103,7 @@ def build_tables(
             if table.materialized == "python":
                 _from_frame(con=con, table=table, frame=(frames or {})[table.name])
             else:
-                _from_sql(con=con, table=table, params=params or {})
+                _from_sql(con=con, table=table, params=params or {}, as_view=table.name in views)
             check_contract(
                 con=con,
                 table=table,
@@ -106,7 +114,9 @@ def build_tables(
         raise
     con.execute("commit").fetchall()
     return {
-        t.name: con.execute(f"select count(*) from {t.qualified_name}").fetchall()[0][0] for t in tables if t.published
+        t.name: con.execute(f"select count(*) from {t.qualified_name}").fetchall()[0][0]
+        for t in tables
+        if t.published and t.name not in views
     }
 
 
@@ -126,18 +136,31 @@ def _source(table: Table) -> str:
     return sql_path(layer=table.layer, name=table.name)
 
 
-def _from_sql(*, con: duckdb.DuckDBPyConnection, table: Table, params: Mapping[str, object]) -> None:
+def _literal(value: object) -> str:
+    """A parameter written into a view's SQL (DuckDB binds none in a view): typed values only."""
+    if isinstance(value, bool | int | float):
+        return repr(value).lower() if isinstance(value, bool) else repr(value)
+    if isinstance(value, date):
+        return f"date '{value.isoformat()}'"
+    raise BuildError(f"a view's parameter must be a number or a date, not {type(value).__name__} {value!r}")
+
+
+def _from_sql(
+    *, con: duckdb.DuckDBPyConnection, table: Table, params: Mapping[str, object], as_view: bool = False
+) -> None:
     sql = read_sql(layer=table.layer, name=table.name)
     names = sorted(set(_PARAMETER.findall(sql)))
     missing = [n for n in names if n not in params]
     if missing:
         raise BuildError(f"{sql_path(layer=table.layer, name=table.name)} needs the parameter(s) {missing}")
-    kind = "view" if table.materialized == "view" else "table"
+    bound = {n: params[n] for n in names}
+    if as_view:  # longest names first: $start_date is not $start followed by _date
+        for name in sorted(names, key=len, reverse=True):
+            sql = sql.replace(f"${name}", _literal(bound.pop(name)))
+    kind = "view" if as_view or table.materialized == "view" else "table"
     try:
-        # Identifiers come from the contract; values are bound (views take none).
-        con.execute(
-            f"create or replace {kind} {table.qualified_name} as\n{sql}", {n: params[n] for n in names}
-        ).fetchall()
+        # Identifiers come from the contract; values are bound, or typed literals in a view.
+        con.execute(f"create or replace {kind} {table.qualified_name} as\n{sql}", bound).fetchall()
     except duckdb.Error as exc:
         raise BuildError(
             f"building {table.qualified_name} from {_source(table)} failed: {exc}; "

@@ -17,6 +17,7 @@ from traveltide.quality.gx_duckdb import (
     add_duckdb_datasource,
     connection_string,
     install,
+    one_reflection_per_schema,
 )
 
 
@@ -68,6 +69,44 @@ def test_unpatched_reflection_still_mixes_schemas_and_the_patched_one_reads_the_
         mixed = [c["name"] for c in unpatched(engine.dialect, connection, "users", schema=None)]
         assert mixed != bronze_columns and mixed.count("user_id") == 2  # fails once upstream fixes it
         assert [c["name"] for c in sa.inspect(connection).get_columns("users")] == bronze_columns
+    engine.dispose()
+
+
+def test_inside_one_validation_a_schema_is_reflected_once_with_the_same_columns(db: Path) -> None:
+    """Each table gets a new inspector from GX; the block reflects the schema in one catalog query."""
+    install()
+    con = duckdb.connect(str(db))
+    con.execute("create table bronze.trips (trip_id varchar, nights integer, fare decimal(10, 2))")
+    con.close()
+    engine = sa.create_engine(connection_string(db_path=db))
+    sa.event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute("SET search_path = 'bronze'"))
+    catalog: list[str] = []
+    sa.event.listen(
+        engine,
+        "before_cursor_execute",
+        lambda _c, _cur, sql, *_: catalog.append(sql) if "pg_attribute" in sql else None,
+    )
+
+    def reflect() -> dict[str, list[tuple[str, str]]]:
+        with engine.connect() as connection:  # a new inspector per table, as GX has
+            return {
+                t: [(c["name"], str(c["type"])) for c in sa.inspect(connection).get_columns(t)]
+                for t in ("users", "trips")
+            }
+
+    one_by_one = reflect()
+    assert len(catalog) == 2
+    catalog.clear()
+    with one_reflection_per_schema():
+        assert (
+            reflect()
+            == one_by_one
+            == {
+                "users": [("user_id", "INTEGER")],
+                "trips": [("trip_id", "VARCHAR"), ("nights", "INTEGER"), ("fare", "NUMERIC(10, 2)")],
+            }
+        )
+    assert len(catalog) == 1
     engine.dispose()
 
 

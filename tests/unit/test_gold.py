@@ -241,8 +241,16 @@ def test_trips_read_booking_session_not_cancellation_flags(con):
     }
 
 
-def test_user_features_by_hand(con):
-    build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3})
+# A scratch gold (the sensitivity step's) holds only its cohort: the rest are views read once.
+SCRATCH_VIEWS = ("sessions", "trips", "user_features")
+
+
+@pytest.mark.parametrize("views", [(), SCRATCH_VIEWS], ids=["tables", "views"])
+def test_user_features_by_hand(con, views):
+    counts = build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3}, views=views)
+    assert set(counts) == {"cohort", "sessions", "trips", "user_features"} - set(views)
+    kinds = dict(_rows(con, "select table_name, table_type from information_schema.tables where table_schema = 'gold'"))
+    assert kinds == {t.name: "VIEW" if t.name in views else "BASE TABLE" for t in gold.LAYER.sql_tables}
     names = ["user_id", *gold.FEATURE_COLUMNS]
     got = {r[0]: dict(zip(names, r, strict=False)) for r in _rows(con, "select * from gold.user_features")}
     assert got[1] == pytest.approx(
@@ -401,3 +409,10 @@ def test_session_lifecycle_and_trips_without_flight_or_hotel():
     ]
     # 5 sessions; one cancellation counts (d2: T5's first); T5 cancelled, T6 never booked, T7 empty
     assert features == [(5, 1 / 5, 0, 1, 0, 0.0)]
+
+
+def test_a_view_takes_numbers_and_dates_as_literals_and_refuses_text(con):
+    build_layer(con=con, layer="gold", params={"start_date": START, "min_sessions": 3}, views=("cohort",))
+    assert _rows(con, "select user_id from gold.cohort order by user_id") == [(1,), (2,)]
+    with pytest.raises(BuildError, match=r"a view's parameter must be a number or a date, not str"):
+        build_layer(con=con, layer="gold", params={"start_date": "2023-01-04", "min_sessions": 3}, views=("cohort",))

@@ -60,7 +60,7 @@ def validate_layer(
         ExpectationSuiteIdentifier,
     )
 
-    from traveltide.quality.gx_duckdb import add_duckdb_datasource
+    from traveltide.quality.gx_duckdb import add_duckdb_datasource, one_reflection_per_schema
 
     context = gx.get_context(mode="ephemeral", project_config=_project_config(docs_dir=docs_dir))
     datasource = add_duckdb_datasource(context=context, name=f"traveltide_{layer}", db_path=Path(db_path), schema=layer)
@@ -83,7 +83,8 @@ def validate_layer(
         )
     )
     try:
-        result = checkpoint.run(run_id=RunIdentifier(run_name=f"{run_id or 'traveltide'}-{layer}"))
+        with one_reflection_per_schema():
+            result = checkpoint.run(run_id=RunIdentifier(run_name=f"{run_id or 'traveltide'}-{layer}"))
     finally:
         # Release the file: the pipeline's next step opens it read-write.
         datasource.get_execution_engine().close()

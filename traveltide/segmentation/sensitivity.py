@@ -6,7 +6,9 @@ another choice would give: for each threshold from ``min_sessions - 2`` to ``min
 built once more, for the lowest threshold, into a scratch in-memory catalog beside the run's
 database (the run's own tables are not touched); every user is placed with this run's model (the
 nearest saved centre), and support, eligibility and fit scores are computed within each
-threshold's cohort, as a run would.
+threshold's cohort, as a run would. Only the scratch cohort is a table; its sessions, trips and
+features are views, computed once as the features are read (measured alone on a real-scale run's
+database: 2.5 s and a peak RSS of 1.58 GiB, against 3.4 s and 1.75 GiB with every table held).
 """
 
 from __future__ import annotations
@@ -81,7 +83,13 @@ def cohort_sensitivity(
                 f'create view {_SCRATCH}.silver."{table}" as select * from "{run_catalog}".silver."{table}"'
             ).fetchall()
         cur.execute(f"use {_SCRATCH}").fetchall()
-        build_layer(con=cur, layer="gold", params={"start_date": start_date, "min_sessions": steps[0]})
+        # Only the cohort is held: sessions, trips and features are views read once, by read_features.
+        build_layer(
+            con=cur,
+            layer="gold",
+            params={"start_date": start_date, "min_sessions": steps[0]},
+            views=("sessions", "trips", "user_features"),
+        )
         columns_needed = (*model.features, *perk_rules.DRIVER_FEATURES, *offers.USAGE_FEATURES, "total_sessions")
         _, columns = read_features(con=cur, columns=columns_needed)
     finally:
