@@ -6,6 +6,7 @@ to ``--db`` (as the flow's steps do) and one line per step gives its wall time, 
 (user and system, all cores: a run uses both cores for most of its length, so CPU time is what
 a step costs it) and the process's peak RSS so far. ``--trace-sql`` also lists every SQL statement Great Expectations
 sends (count, total and the slowest ones), to see how many table scans a suite costs.
+``--json`` ends with one JSON line of every step's seconds and CPU seconds (the benchmark reads it).
 ``--expectations DIR`` validates with another suites folder (e.g. an older revision's, for a
 before/after comparison). ``--explain`` prints DuckDB's EXPLAIN ANALYZE of each silver/gold
 table's SELECT (nothing is written; it reads the tables already in ``--db``).
@@ -14,6 +15,7 @@ table's SELECT (nothing is written; it reads the tables already in ``--db``).
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import sys
 import tempfile
@@ -128,19 +130,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--trace-sql", action="store_true", help="list the SQL statements GX sends, with times")
     p.add_argument("--top", type=int, default=15, help="how many of the slowest statements to list")
     p.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each silver and gold SELECT")
+    p.add_argument("--json", action="store_true", help="end with one JSON line: each step's seconds and CPU seconds")
     args = p.parse_args(argv)
     unknown = [s for s in args.steps if s not in _STEPS]
     if unknown:
         p.error(f"unknown step(s) {unknown}; choose from {', '.join(_STEPS)}")
+    if any(s.startswith("validate_") for s in args.steps):
+        import great_expectations  # noqa: F401  (imported once, as in a run: not charged to the first layer's checks)
     log = _trace_sql() if args.trace_sql else None
+    measured: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         docs = args.docs or Path(tmp) / "data_docs"
         for name in args.steps:
             start = len(log) if log is not None else 0
             t0, cpu0 = time.perf_counter(), _cpu_seconds()
             result = _run_step(name, source=args.source, db=args.db, docs=docs, expectations=args.expectations)
+            measured[name] = {
+                "seconds": round(time.perf_counter() - t0, 3),
+                "cpu_seconds": round(_cpu_seconds() - cpu0, 3),
+            }
             print(
-                f"{name}: {time.perf_counter() - t0:.2f} s, CPU {_cpu_seconds() - cpu0:.2f} s, "
+                f"{name}: {measured[name]['seconds']:.2f} s, CPU {measured[name]['cpu_seconds']:.2f} s, "
                 f"peak RSS {_peak_gib():.2f} GiB",
                 flush=True,
             )
@@ -153,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"  {seconds:7.3f} s  {text[:220]}")
     if args.explain:
         _explain(args.db)
+    if args.json:
+        print(json.dumps({"steps": measured}), flush=True)
     return 0
 
 
