@@ -4,8 +4,9 @@ fetch → bronze → silver → gold → segment → mart → extract → data d
 checks run beside the steps after it (reading a layer never conflicts with writing the next) and
 are gated on: bronze's once silver is built, so a broken export stops the run early; silver's,
 gold's and mart's once the extract is staged. The Parquet export and the segments' pictures run
-in the background from segment to publish. A failed critical check raises at its gate, so publish
-is never reached and the previous extract stays (``traveltide.run.Run``).
+in the background from segment to the gates; then the cohort sensitivity runs beside the Data
+Docs, alone on DuckDB (it drops DuckDB's cache first). A failed critical check raises at its gate,
+so publish is never reached and the previous extract stays (``traveltide.run.Run``).
 """
 
 # No "from __future__ import annotations": Prefect validates a deployed run's parameters with
@@ -74,7 +75,8 @@ def traveltide_mart(settings: Settings | None = None, overrides: dict[str, Any] 
         run.check("mart", validate.submit(paths=paths, layer="mart"))
         extracted = run.time("extract", extract, settings=settings, paths=paths)
         run.gate("silver", "gold", "mart")  # in layer order: the earliest failure is reported
-        # After the gates: its scratch gold must not run beside the checks of the run's own layers.
+        parquet, diagnostics = run.collect("parquet_export"), run.collect("segment_diagnostics")
+        # After the gates and the background work: it drops DuckDB's cache first, with no other query under way.
         run.beside("sensitivity", sensitivity.submit(settings=settings, paths=paths, segments=segments))
         run.time("data_docs", data_docs, paths=paths)
         manifest = build_manifest(
@@ -86,8 +88,8 @@ def traveltide_mart(settings: Settings | None = None, overrides: dict[str, Any] 
             drifted=drifted,
             cohort=cohort,
             segments=segments,
-            parquet=run.collect("parquet_export"),
-            diagnostics=run.collect("segment_diagnostics"),
+            parquet=parquet,
+            diagnostics=diagnostics,
             sensitivity=run.collect("sensitivity"),
             star=star,
             extracted=extracted,

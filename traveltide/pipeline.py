@@ -315,13 +315,20 @@ def step_drift(*, settings: Settings, paths: RunPaths, segments: SegmentationRes
 
 
 def step_sensitivity(*, settings: Settings, paths: RunPaths, segments: SegmentationResult) -> list[dict[str, Any]]:
-    """Cohort size and offered-perk shares for min_sessions around its setting (a scratch gold, this run's model)."""
+    """Cohort size and offered-perk shares for min_sessions around its setting (a scratch gold, this run's model).
+
+    It starts by letting DuckDB drop what it has cached of the run's database, so its scratch gold
+    does not add to everything read before (the run's peak memory): the flow runs it when no other
+    DuckDB work is under way.
+    """
+    from traveltide.runtime.database import release_cached_blocks
     from traveltide.segmentation.segment import Campaign
     from traveltide.segmentation.sensitivity import cohort_sensitivity
 
     if segments.model is None:
         return []
     with _connect(paths) as con:
+        release_cached_blocks(con=con)
         rows = cohort_sensitivity(
             con=con,
             model=segments.model,

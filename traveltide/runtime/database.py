@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-__all__ = ["connect", "shared_config"]
+__all__ = ["connect", "release_cached_blocks", "shared_config"]
 
 
 @functools.cache
@@ -27,3 +27,20 @@ def shared_config() -> dict[str, str | bool | int | float | list[str]]:
 def connect(*, path: Path) -> duckdb.DuckDBPyConnection:
     """A read-write connection to the database file at ``path``."""
     return duckdb.connect(str(path), config=shared_config())
+
+
+def release_cached_blocks(*, con: duckdb.DuckDBPyConnection) -> None:
+    """Let DuckDB drop the blocks of the database file it keeps cached (they are on disk), so the
+    next query starts from what it pins, not from everything the run has read so far.
+
+    DuckDB only evicts under its memory limit: the limit is lowered for a moment and reset to
+    DuckDB's default (80 % of RAM; the toolkit sets no other). Call only while no other query
+    runs in this process: one that allocated in that moment would fail. If something is pinned,
+    the lower limit is refused and nothing changes.
+    """
+    try:
+        con.execute("set memory_limit = '1MB'").fetchall()
+    except duckdb.Error:
+        pass
+    finally:
+        con.execute("reset memory_limit").fetchall()
