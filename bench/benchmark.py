@@ -3,7 +3,7 @@
 On the same generated bronze files it measures, each run as a fresh child process (wall
 time and peak RSS) from a warm page cache: the DuckDB read floors (into a file and into
 memory), the core (bronze → silver → gold → segments, no
-Prefect), Prefect's fixed start-up, the toolkit as a user runs it (``traveltide run``), and
+Prefect), every build and layer's checks alone (their CPU seconds), Prefect's fixed start-up, the toolkit as a user runs it (``traveltide run``), and
 the pandas baseline, interleaved in rounds (each round runs each once). It prints a
 markdown table, the ratios and issue 20's targets, checks that toolkit, core and baseline agree on
 the cohort and the six SPEC features (exit 1 if not), then runs the toolkit at smaller scales
