@@ -4,8 +4,9 @@ fetch → bronze → silver → gold → segment → mart → extract → data d
 checks run beside the steps after it (reading a layer never conflicts with writing the next) and
 are gated on: bronze's once silver is built, so a broken export stops the run early; silver's,
 gold's and mart's once the extract is staged. The Parquet export and the segments' pictures run
-in the background from segment to the gates; then the cohort sensitivity runs beside the Data
-Docs, alone on DuckDB (it drops DuckDB's cache first). A failed critical check raises at its gate,
+in the background from segment (the pictures from inputs read first, touching no database); after
+the gates and the export, the cohort sensitivity runs beside the Data Docs, alone on DuckDB (it
+drops DuckDB's cache first). A failed critical check raises at its gate,
 so publish is never reached and the previous extract stays (``traveltide.run.Run``).
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 
 from traveltide import pipeline
 from traveltide.publish.artifacts import run_artifacts
@@ -36,7 +38,9 @@ validate = task(name="validate", task_run_name="validate-{layer}")(pipeline.step
 silver = task(name="silver")(pipeline.step_silver)
 gold = task(name="gold")(pipeline.step_gold)
 segment = task(name="segment")(pipeline.step_segment)
-segment_diagnostics = task(name="segment_diagnostics")(pipeline.step_segment_diagnostics)
+diagnostic_inputs = task(name="diagnostic_inputs")(pipeline.step_diagnostic_inputs)
+# Its inputs are arrays of the whole cohort: not hashed into a cache key (nothing is cached).
+segment_diagnostics = task(name="segment_diagnostics", cache_policy=NO_CACHE)(pipeline.step_segment_diagnostics)
 sensitivity = task(name="sensitivity")(pipeline.step_sensitivity)
 drift = task(name="drift")(pipeline.step_drift)
 mart = task(name="mart")(pipeline.step_mart)
@@ -68,17 +72,22 @@ def traveltide_mart(settings: Settings | None = None, overrides: dict[str, Any] 
         cohort = run.time("gold", gold, settings=settings, paths=paths)
         segments = run.time("segment", segment, settings=settings, paths=paths)
         drifted = run.time("drift", drift, settings=settings, paths=paths, segments=segments)
-        run.beside("segment_diagnostics", segment_diagnostics.submit(settings=settings, paths=paths, segments=segments))
+        inputs = run.time("diagnostic_inputs", diagnostic_inputs, paths=paths)
+        run.beside(
+            "segment_diagnostics",
+            segment_diagnostics.submit(settings=settings, paths=paths, segments=segments, inputs=inputs),
+        )
         run.beside("parquet_export", export_parquet.submit(paths=paths))
         run.check("gold", validate.submit(paths=paths, layer="gold"))
         star = run.time("mart", mart, paths=paths)
         run.check("mart", validate.submit(paths=paths, layer="mart"))
         extracted = run.time("extract", extract, settings=settings, paths=paths)
         run.gate("silver", "gold", "mart")  # in layer order: the earliest failure is reported
-        parquet, diagnostics = run.collect("parquet_export"), run.collect("segment_diagnostics")
-        # After the gates and the background work: it drops DuckDB's cache first, with no other query under way.
+        parquet = run.collect("parquet_export")  # the last DuckDB work beside the steps (the pictures read none)
+        # After the gates and the export: it drops DuckDB's cache first, with no other query under way.
         run.beside("sensitivity", sensitivity.submit(settings=settings, paths=paths, segments=segments))
         run.time("data_docs", data_docs, paths=paths)
+        diagnostics = run.collect("segment_diagnostics")
         manifest = build_manifest(
             run=run,
             fetched=fetched,

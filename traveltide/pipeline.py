@@ -26,7 +26,7 @@ from traveltide.publish.rejects import Rejects
 from traveltide.quality import LayerValidation
 from traveltide.quality.suites import LayerName
 from traveltide.run import RunPaths
-from traveltide.segmentation import Diagnostics, SegmentationResult
+from traveltide.segmentation import DiagnosticInputs, Diagnostics, SegmentationResult
 from traveltide.segmentation.drift import Drift
 from traveltide.settings import Settings
 from traveltide.sources import SourceFile
@@ -51,6 +51,7 @@ __all__ = [
     "read_silver_accounts",
     "step_bronze",
     "step_data_docs",
+    "step_diagnostic_inputs",
     "step_export_parquet",
     "step_extract",
     "step_fetch",
@@ -340,25 +341,35 @@ def step_sensitivity(*, settings: Settings, paths: RunPaths, segments: Segmentat
     return [r.to_dict() for r in rows]
 
 
-def step_segment_diagnostics(*, settings: Settings, paths: RunPaths, segments: SegmentationResult) -> Diagnostics:
+def step_diagnostic_inputs(*, paths: RunPaths) -> DiagnosticInputs:
+    """Read what the segments' pictures need from gold, so drawing them needs no database."""
+    from traveltide.segmentation import read_diagnostic_inputs
+
+    with _connect(paths) as con:
+        return read_diagnostic_inputs(con=con)
+
+
+def step_segment_diagnostics(
+    *, settings: Settings, paths: RunPaths, segments: SegmentationResult, inputs: DiagnosticInputs
+) -> Diagnostics:
     """Draw the segments' diagnostic pictures into the staging folder; returns the k range and the files.
 
-    The flow runs this in the background, beside the steps after segmentation.
+    The flow runs this in the background, beside the steps after segmentation; it reads no
+    database (``inputs``: :func:`step_diagnostic_inputs`).
     """
     from traveltide.segmentation import draw_diagnostics
 
-    with _connect(paths) as con:
-        drawn = draw_diagnostics(
-            con=con,
-            k=segments.k,
-            k_selection=segments.k_selection,
-            candidates=segments.candidates,
-            k_min=settings.k_min,
-            k_max=settings.k_max,
-            min_segment_size=settings.min_segment_size,
-            seed=settings.seed,
-            plots_dir=paths.staging / "plots",
-        )
+    drawn = draw_diagnostics(
+        inputs=inputs,
+        k=segments.k,
+        k_selection=segments.k_selection,
+        candidates=segments.candidates,
+        k_min=settings.k_min,
+        k_max=settings.k_max,
+        min_segment_size=settings.min_segment_size,
+        seed=settings.seed,
+        plots_dir=paths.staging / "plots",
+    )
     # Recorded relative to the exports folder, as every output of the manifest: the staging
     # folder is gone once the run is published.
     plots = {kind: Path(p).relative_to(paths.staging).as_posix() for kind, p in drawn.plots.items()}

@@ -22,7 +22,9 @@ from traveltide.segmentation import (
     DEMOGRAPHIC_COLUMNS,
     FEATURES,
     SegmentationError,
+    draw_diagnostics,
     perks,
+    read_diagnostic_inputs,
     segment_users,
     silhouettes,
 )
@@ -395,6 +397,29 @@ def test_plots_are_valid_pngs_and_diagnostics_are_json(con, tmp_path):
     # Not logged: cancellation rate is 0 for 24 users, 0.45 x (1 + 0.02 * (i % 4)) for 8;
     # those factors average 1.03, so the mean is 0.45 * 1.03 / 4.
     assert d["scaler"]["mean"]["cancellation_rate"] == pytest.approx(0.45 * 1.03 / 4)
+
+
+def test_the_pictures_are_drawn_from_inputs_read_first_with_no_database(con, tmp_path):
+    """The flow draws them beside other work; they must not query DuckDB once their inputs are read."""
+    _load(con, _rows(FOUR))
+    result = _run(con)
+    inputs = read_diagnostic_inputs(con=con)
+    assert inputs.names == [s.segment_name for s in result.segments]
+    assert np.bincount(inputs.seg).tolist() == [8, 8, 8, 8]
+    con.close()  # drawing with the database gone
+    drawn = draw_diagnostics(
+        inputs=inputs,
+        k=4,
+        k_selection="fixed",
+        candidates=result.candidates,
+        k_min=2,
+        k_max=6,
+        min_segment_size=1,
+        seed=42,
+        plots_dir=tmp_path / "plots",
+    )
+    assert set(drawn.plots) == {"k_selection", "profiles", "projection"}
+    assert all(Path(p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in drawn.plots.values())
 
 
 def test_written_tables_follow_the_contract(con):

@@ -10,7 +10,12 @@ from traveltide.segmentation.clustering import (
     KCandidate,
     silhouettes,
 )
-from traveltide.segmentation.diagnostics import Diagnostics, draw_diagnostics
+from traveltide.segmentation.diagnostics import (
+    DiagnosticInputs,
+    Diagnostics,
+    draw_diagnostics,
+    read_diagnostic_inputs,
+)
 from traveltide.segmentation.features import (
     DEMOGRAPHIC_COLUMNS,
     FEATURES,
@@ -25,12 +30,14 @@ __all__ = [
     "FEATURES",
     "LOG_FEATURES",
     "SILHOUETTE_SAMPLE",
+    "DiagnosticInputs",
     "Diagnostics",
     "KCandidate",
     "SegmentSummary",
     "SegmentationError",
     "SegmentationResult",
     "draw_diagnostics",
+    "read_diagnostic_inputs",
     "segment_users",
     "silhouettes",
 ]

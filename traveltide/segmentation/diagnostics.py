@@ -20,7 +20,7 @@ from traveltide.segmentation.features import (
     scale,
 )
 
-__all__ = ["Diagnostics", "draw_diagnostics"]
+__all__ = ["DiagnosticInputs", "Diagnostics", "draw_diagnostics", "read_diagnostic_inputs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +34,38 @@ class Diagnostics:
         return {"candidates": [asdict(c) for c in self.candidates], "plots": dict(self.plots)}
 
 
+@dataclass(frozen=True, slots=True)
+class DiagnosticInputs:
+    """What the pictures need from gold, read at once: drawing them then touches no database."""
+
+    user_ids: np.ndarray
+    columns: dict[str, np.ndarray]
+    seg: np.ndarray  # each user's segment, from 0
+    names: list[str]
+    perks: list[str]
+
+
+def read_diagnostic_inputs(*, con: duckdb.DuckDBPyConnection) -> DiagnosticInputs:
+    """The cohort's features, segments and segment names as :func:`segment_users` wrote them."""
+    user_ids, columns = read_features(con=con, columns=(*FEATURES, *PROFILE_FEATURES))
+    written = con.execute(
+        f"select user_id, segment_id from {USER_SEGMENTS.qualified_name} order by user_id"
+    ).fetchnumpy()
+    if not np.array_equal(written["user_id"], user_ids):
+        raise SegmentationError(f"{USER_SEGMENTS.qualified_name} does not match {SOURCE}: segment the users again")
+    named = con.execute(f"select segment_name, perk from {SEGMENTS.qualified_name} order by segment_id").fetchall()
+    return DiagnosticInputs(
+        user_ids=user_ids,
+        columns=columns,
+        seg=np.asarray(written["segment_id"], dtype=int) - 1,
+        names=[name for name, _ in named],
+        perks=[perk for _, perk in named],
+    )
+
+
 def draw_diagnostics(
     *,
-    con: duckdb.DuckDBPyConnection,
+    inputs: DiagnosticInputs,
     k: int,
     k_selection: Literal["fixed", "silhouette"],
     candidates: tuple[KCandidate, ...],
@@ -49,34 +78,28 @@ def draw_diagnostics(
     """The three diagnostic PNGs of the segments written by :func:`segment_users`.
 
     Nothing downstream reads them, so the flow draws them (1 to 3 s) beside the steps that
-    follow. The inputs are read back from gold; with a fixed k the range ``[k_min, k_max]``
-    is fitted here for the elbow picture (same seed, so k's own figures are unchanged).
+    follow, from ``inputs`` read before (:func:`read_diagnostic_inputs`). With a fixed k the
+    range ``[k_min, k_max]`` is fitted here for the elbow picture (same seed, so k's own
+    figures are unchanged).
     """
-    user_ids, columns = read_features(con=con, columns=(*FEATURES, *PROFILE_FEATURES))
+    columns = inputs.columns
     z, _ = scale(x=np.column_stack([columns[f] for f in FEATURES]))
     if k_selection == "fixed":
         candidates = cluster(
             z=z, k=k, k_min=k_min, k_max=k_max, min_segment_size=min_segment_size, seed=seed, curve=True
         )[0]
-    written = con.execute(
-        f"select user_id, segment_id from {USER_SEGMENTS.qualified_name} order by user_id"
-    ).fetchnumpy()
-    if not np.array_equal(written["user_id"], user_ids):
-        raise SegmentationError(f"{USER_SEGMENTS.qualified_name} does not match {SOURCE}: segment the users again")
-    seg = np.asarray(written["segment_id"], dtype=int) - 1
-    named = con.execute(f"select segment_name, perk from {SEGMENTS.qualified_name} order by segment_id").fetchall()
     profile_values = np.column_stack([columns[f] for f in PROFILE_FEATURES])
     plots = _write_plots(
         plots_dir=plots_dir,
         candidates=candidates,
         k=k,
         how=k_selection,
-        names=[name for name, _ in named],
-        perks=[perk for _, perk in named],
-        profile=group_means(values=profile_values, groups=seg, k=k),
+        names=inputs.names,
+        perks=inputs.perks,
+        profile=group_means(values=profile_values, groups=inputs.seg, k=k),
         cohort=profile_values.mean(axis=0),
         z=z,
-        seg=seg,
+        seg=inputs.seg,
         seed=seed,
     )
     return Diagnostics(candidates=candidates, plots=plots)

@@ -34,7 +34,7 @@ from traveltide.segmentation.clustering import (
     silhouette_sample,
     silhouettes,
 )
-from traveltide.segmentation.diagnostics import draw_diagnostics
+from traveltide.segmentation.diagnostics import draw_diagnostics, read_diagnostic_inputs
 from traveltide.segmentation.features import FEATURES, SegmentationError, group_means, read_features, scale
 from traveltide.segmentation.model import SavedModel, new_model, psi, shaping_settings
 from traveltide.segmentation.stability import measure_stability
@@ -109,7 +109,7 @@ def segment_users(
     if plots_dir is None:
         return result
     found = draw_diagnostics(
-        con=con,
+        inputs=read_diagnostic_inputs(con=con),
         k=result.k,
         k_selection=result.k_selection,
         candidates=result.candidates,
