@@ -138,8 +138,10 @@ def _source(table: Table) -> str:
 
 def _literal(value: object) -> str:
     """A parameter written into a view's SQL (DuckDB binds none in a view): typed values only."""
-    if isinstance(value, bool | int | float):
-        return repr(value).lower() if isinstance(value, bool) else repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
     if isinstance(value, date):
         return f"date '{value.isoformat()}'"
     raise BuildError(f"a view's parameter must be a number or a date, not {type(value).__name__} {value!r}")

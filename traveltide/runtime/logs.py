@@ -64,15 +64,16 @@ class _OursOrWarnings(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if _ours(record):
             return True
-        return logging.WARNING <= record.levelno < logging.ERROR or (
-            record.levelno >= logging.ERROR and record.name not in _RUN_LOGGERS
-        )
+        if record.levelno >= logging.ERROR and record.name in _RUN_LOGGERS:
+            return False
+        return record.levelno >= logging.WARNING
 
 
 def route_logs(*, folder: Path, verbose: bool) -> Path:
     """Write every log record of this process to a new file in ``folder`` and return its path;
     unless ``verbose``, the terminal's handlers print neither tracebacks nor Prefect's own INFO
-    lines, and the run's own lines without Prefect's prefix. Call after Prefect is imported (it sets up its handlers then)."""
+    lines, and the run's own lines without Prefect's prefix. Call after Prefect is imported (it
+    sets up its handlers then)."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in sorted(folder.glob("run-*.log"))[: -KEEP_LOGS + 1 or None]:
         old.unlink(missing_ok=True)

@@ -38,7 +38,6 @@ class Diagnostics:
 class DiagnosticInputs:
     """What the pictures need from gold, read at once: drawing them then touches no database."""
 
-    user_ids: np.ndarray
     columns: dict[str, np.ndarray]
     seg: np.ndarray  # each user's segment, from 0
     names: list[str]
@@ -55,7 +54,6 @@ def read_diagnostic_inputs(*, con: duckdb.DuckDBPyConnection) -> DiagnosticInput
         raise SegmentationError(f"{USER_SEGMENTS.qualified_name} does not match {SOURCE}: segment the users again")
     named = con.execute(f"select segment_name, perk from {SEGMENTS.qualified_name} order by segment_id").fetchall()
     return DiagnosticInputs(
-        user_ids=user_ids,
         columns=columns,
         seg=np.asarray(written["segment_id"], dtype=int) - 1,
         names=[name for name, _ in named],
