@@ -48,7 +48,7 @@ from traveltide.contract import bronze
 from traveltide.contract.gold import SPEC_FEATURES
 from traveltide.sample import generator_fingerprint
 
-__all__ = ["FULL_USERS", "main"]
+__all__ = ["FULL_USERS", "GIB", "RESULTS", "main", "parser", "rss_limit_gib", "targets"]
 
 FULL_USERS = 1_020_926
 BENCH = Path(__file__).resolve().parent
@@ -504,7 +504,8 @@ def report(*, res: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """The command line (also read back from a results file's command, by bench.series)."""
     p = argparse.ArgumentParser(prog="bench/benchmark.py", description=__doc__.splitlines()[0])
     p.add_argument(
         "--users", type=int, default=FULL_USERS, help=f"users at full scale (default {FULL_USERS:,}, the real size)"
@@ -531,7 +532,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; 0 when toolkit, core and baseline agree, 1 when they do not, 2 when a run fails."""
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     scales = sorted(float(s) for s in args.scales.split(","))
     DATA.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
