@@ -25,6 +25,7 @@ from traveltide.bronze import load_bronze
 from traveltide.build import build_layer
 from traveltide.contract import bronze
 from traveltide.contract.gold import SPEC_FEATURES
+from traveltide.runtime.database import connect
 from traveltide.runtime.preload import CORE_MODULES, preload_modules
 from traveltide.settings import MIN_SEGMENT_SIZE
 
@@ -46,7 +47,7 @@ def run_core(*, db: Path, folder: Path, start_date: date, min_sessions: int, k: 
 
     def step(name: str, fn: Callable[[duckdb.DuckDBPyConnection], Any]) -> None:
         t0 = time.perf_counter()
-        with duckdb.connect(str(db)) as con:
+        with connect(path=db) as con:
             results[name] = fn(con)
         steps[name] = {"seconds": round(time.perf_counter() - t0, 3), "peak_rss_bytes": _peak_rss_bytes()}
 

@@ -27,6 +27,8 @@ from typing import Any
 
 import duckdb
 
+from traveltide.runtime.database import connect
+
 __all__ = ["main"]
 
 _STEPS = (
@@ -75,12 +77,12 @@ def _run_step(name: str, *, source: Path, db: Path, docs: Path, expectations: Pa
         from traveltide.contract import bronze
 
         files = {t.name: source / f"{t.name}.csv" for t in bronze.LAYER.published}
-        with duckdb.connect(str(db)) as con:
+        with connect(path=db) as con:
             return load_bronze(con=con, files=files).rows
     if name in {"silver", "gold", "mart"}:
         from traveltide.build import build_layer
 
-        with duckdb.connect(str(db)) as con:
+        with connect(path=db) as con:
             return build_layer(
                 con=con,
                 layer=name,
@@ -90,7 +92,7 @@ def _run_step(name: str, *, source: Path, db: Path, docs: Path, expectations: Pa
         from traveltide.segmentation import segment_users
         from traveltide.settings import MIN_SEGMENT_SIZE
 
-        with duckdb.connect(str(db)) as con:
+        with connect(path=db) as con:
             return segment_users(
                 con=con, k=4, k_min=2, k_max=8, min_segment_size=MIN_SEGMENT_SIZE, seed=42, plots_dir=None
             ).to_dict()["k"]

@@ -40,6 +40,8 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+from traveltide.runtime.database import INSTANCE_SETTINGS
+
 __all__ = [
     "SEARCH_PATH_STATEMENTS",
     "add_duckdb_datasource",
@@ -156,11 +158,13 @@ def add_duckdb_datasource(*, context: Any, name: str, db_path: Path, schema: str
     statement = SEARCH_PATH_STATEMENTS[schema]
     datasource = context.data_sources.add_sql(name=name, connection_string=connection_string(db_path=db_path))
 
-    def set_search_path(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.execute(statement)
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        # GX may be the first to open the file (validating on its own): the run's settings too.
+        for setting in (*INSTANCE_SETTINGS, statement):
+            dbapi_connection.execute(setting)
 
     # The datasource tests assets on its own engine; validation runs on the execution engine's.
     for engine in (datasource.get_engine(), datasource.get_execution_engine().engine):
-        sa.event.listen(engine, "connect", set_search_path)
+        sa.event.listen(engine, "connect", configure)
         engine.dispose()  # pooled connections opened before the listener go
     return datasource
