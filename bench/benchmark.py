@@ -168,6 +168,7 @@ def measure_rounds(*, bench: Bench, folder: Path) -> dict[str, Any]:
             "--db",
             cpu_db,
             "--json",
+            *bench.pipeline_flags(),
             *CPU_STEPS,
         ),
     }

@@ -71,7 +71,9 @@ def _trace_sql() -> list[tuple[float, str]]:
     return log
 
 
-def _run_step(name: str, *, source: Path, db: Path, docs: Path, expectations: Path | None) -> Any:
+def _run_step(
+    name: str, *, source: Path, db: Path, docs: Path, expectations: Path | None, cohort: argparse.Namespace
+) -> Any:
     if name == "bronze":
         from traveltide.bronze import load_bronze
         from traveltide.contract import bronze
@@ -86,7 +88,11 @@ def _run_step(name: str, *, source: Path, db: Path, docs: Path, expectations: Pa
             return build_layer(
                 con=con,
                 layer=name,
-                params={"start_date": date(2023, 1, 4), "min_sessions": 7, "conflict_tolerance": 0.01},
+                params={
+                    "start_date": cohort.start_date,
+                    "min_sessions": cohort.min_sessions,
+                    "conflict_tolerance": 0.01,
+                },
             )
     if name == "segment":
         from traveltide.segmentation import segment_users
@@ -94,7 +100,13 @@ def _run_step(name: str, *, source: Path, db: Path, docs: Path, expectations: Pa
 
         with connect(path=db) as con:
             return segment_users(
-                con=con, k=4, k_min=2, k_max=8, min_segment_size=MIN_SEGMENT_SIZE, seed=42, plots_dir=None
+                con=con,
+                k=cohort.k,
+                k_min=2,
+                k_max=8,
+                min_segment_size=MIN_SEGMENT_SIZE,
+                seed=cohort.seed,
+                plots_dir=None,
             ).to_dict()["k"]
     if name.startswith("validate_"):
         from traveltide.quality import validate_layer
@@ -106,14 +118,14 @@ def _run_step(name: str, *, source: Path, db: Path, docs: Path, expectations: Pa
     raise ValueError(f"unknown step {name!r}; expected one of {list(_STEPS)}")
 
 
-def _explain(db: Path) -> None:
+def _explain(db: Path, *, cohort: argparse.Namespace) -> None:
     from traveltide.contract import gold, silver
     from traveltide.sql import read_sql
 
     with duckdb.connect(str(db), read_only=True) as con:
         for table in (*silver.LAYER.sql_tables, *gold.LAYER.sql_tables):
             sql = read_sql(layer=table.layer, name=table.name)
-            params = {"start_date": date(2023, 1, 4), "min_sessions": 7, "conflict_tolerance": 0.01}
+            params = {"start_date": cohort.start_date, "min_sessions": cohort.min_sessions, "conflict_tolerance": 0.01}
             used = {k: v for k, v in params.items() if f"${k}" in sql}
             t0 = time.perf_counter()
             plan = con.execute(f"explain analyze {sql}", used).fetchall()
@@ -132,6 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--trace-sql", action="store_true", help="list the SQL statements GX sends, with times")
     p.add_argument("--top", type=int, default=15, help="how many of the slowest statements to list")
     p.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each silver and gold SELECT")
+    p.add_argument("--start-date", type=date.fromisoformat, default=date(2023, 1, 4), help="cohort window start")
+    p.add_argument("--min-sessions", type=int, default=7, help="cohort rule (gold, and mart after it)")
+    p.add_argument("--k", type=int, default=4, help="segments")
+    p.add_argument("--seed", type=int, default=42, help="k-means seed")
     p.add_argument("--json", action="store_true", help="end with one JSON line: each step's seconds and CPU seconds")
     args = p.parse_args(argv)
     unknown = [s for s in args.steps if s not in _STEPS]
@@ -146,7 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in args.steps:
             start = len(log) if log is not None else 0
             t0, cpu0 = time.perf_counter(), _cpu_seconds()
-            result = _run_step(name, source=args.source, db=args.db, docs=docs, expectations=args.expectations)
+            result = _run_step(
+                name, source=args.source, db=args.db, docs=docs, expectations=args.expectations, cohort=args
+            )
             measured[name] = {
                 "seconds": round(time.perf_counter() - t0, 3),
                 "cpu_seconds": round(_cpu_seconds() - cpu0, 3),
@@ -164,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for seconds, text in sorted(statements, reverse=True)[: args.top]:
                     print(f"  {seconds:7.3f} s  {text[:220]}")
     if args.explain:
-        _explain(args.db)
+        _explain(args.db, cohort=args)
     if args.json:
         print(json.dumps({"steps": measured}), flush=True)
     return 0
