@@ -6,7 +6,8 @@ to ``--db`` (as the flow's steps do) and one line per step gives its wall time, 
 (user and system, all cores: a run uses both cores for most of its length, so CPU time is what
 a step costs it) and the process's peak RSS so far. ``--trace-sql`` also lists every SQL statement Great Expectations
 sends (count, total and the slowest ones), to see how many table scans a suite costs.
-``--json`` ends with one JSON line of every step's seconds and CPU seconds (the benchmark reads it).
+``--start-date``, ``--min-sessions``, ``--k`` and ``--seed`` are the run's cohort and
+segmentation settings (defaults as a run's). ``--json`` ends with one JSON line of every step's seconds and CPU seconds (the benchmark reads it).
 ``--expectations DIR`` validates with another suites folder (e.g. an older revision's, for a
 before/after comparison). ``--explain`` prints DuckDB's EXPLAIN ANALYZE of each silver/gold
 table's SELECT (nothing is written; it reads the tables already in ``--db``).
@@ -27,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from traveltide.runtime.database import connect
+from traveltide.runtime.database import INSTANCE_SETTINGS, connect
 
 __all__ = ["main"]
 
@@ -123,6 +124,8 @@ def _explain(db: Path, *, cohort: argparse.Namespace) -> None:
     from traveltide.sql import read_sql
 
     with duckdb.connect(str(db), read_only=True) as con:
+        for statement in INSTANCE_SETTINGS:  # as the run plans its queries
+            con.execute(statement)
         for table in (*silver.LAYER.sql_tables, *gold.LAYER.sql_tables):
             sql = read_sql(layer=table.layer, name=table.name)
             params = {"start_date": cohort.start_date, "min_sessions": cohort.min_sessions, "conflict_tolerance": 0.01}
